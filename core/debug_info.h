@@ -1,0 +1,73 @@
+// DebugInfo: QEMU's executable and DWARF for a process core, found through libdwfl the way gdb,
+// eu-stack and systemd-coredump find them: the executable named by the core (or --executable),
+// the build-id trees under the debug directories, .gnu_debuglink, dwz alt files
+// (.gnu_debugaltlink, as in Debian's dbgsym packages), a file given with --debuginfo, and
+// debuginfod when DEBUGINFOD_URLS is set. Whatever is found must carry the core's build-id: a
+// mismatch is an error naming both ids, never a guess.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "error.h"
+#include "guest_loader.h"
+#include "process_core.h"
+
+#include <elfutils/libdwfl.h>
+
+namespace vmcorefs {
+
+class DebugInfo {
+public:
+	static Result<std::unique_ptr<DebugInfo>> open(const ProcessCore &core,
+						       const LoadOptions &options);
+	~DebugInfo();
+	DebugInfo(const DebugInfo &) = delete;
+	DebugInfo &operator=(const DebugInfo &) = delete;
+
+	Dwarf *dwarf() const { return dwarf_; }
+	// Load bias of the DWARF addresses (DW_OP_addr + bias = address in the core).
+	uint64_t dwarf_bias() const { return dwarf_bias_; }
+	// The executable's ELF image (for .rodata strings).
+	Elf *executable_elf() const;
+	uint64_t executable_bias() const;
+	Dwfl_Module *module() const { return module_; }
+
+	// Address in the core of a global or file-static symbol of the executable's symbol table.
+	std::optional<uint64_t> symbol(std::string_view name) const;
+	// Address of the first symbol whose name starts with prefix (compiler-suffixed statics such
+	// as "vmcoreinfo_state.0").
+	std::optional<uint64_t> symbol_with_prefix(std::string_view prefix) const;
+
+	// Where things came from, for `--info -v`.
+	const std::vector<std::string> &details() const { return details_; }
+
+private:
+	DebugInfo() = default;
+	Result<void> report(const ProcessCore &core, const LoadOptions &options);
+	Result<void> load_dwarf(const ProcessCore &core, const LoadOptions &options);
+	void index_symbols();
+
+	// libdwfl keeps pointers to both for the life of the Dwfl.
+	Dwfl_Callbacks callbacks_{};
+	char *debuginfo_path_c_ = nullptr;
+	Dwfl *dwfl_ = nullptr;
+	Dwfl_Module *module_ = nullptr;
+	Dwarf *dwarf_ = nullptr;
+	uint64_t dwarf_bias_ = 0;
+	std::string debuginfo_path_; // the colon-separated list libdwfl searches
+	std::string user_debuginfo_; // --debuginfo
+	std::unordered_map<std::string_view, uint64_t> symbols_;
+	std::vector<std::string> details_;
+};
+
+// The build-id of an ELF file on disk, empty when it has none or cannot be read.
+std::vector<uint8_t> file_build_id(const std::string &path);
+std::string build_id_hex(const std::vector<uint8_t> &id);
+
+} // namespace vmcorefs

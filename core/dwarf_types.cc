@@ -1,0 +1,248 @@
+#include "dwarf_types.h"
+
+#include <dwarf.h>
+
+namespace vmcorefs {
+namespace {
+
+// A type chain longer than this is corrupt DWARF, not C.
+constexpr int max_type_depth = 64;
+
+bool is_definition(Dwarf_Die *die)
+{
+	Dwarf_Attribute attr;
+	return !dwarf_hasattr(die, DW_AT_declaration) && dwarf_attr(die, DW_AT_byte_size, &attr);
+}
+
+bool member_offset(Dwarf_Die *member, uint64_t *offset)
+{
+	Dwarf_Attribute attr;
+	Dwarf_Word value = 0;
+	// Union members have no location: they are all at 0.
+	if (!dwarf_attr(member, DW_AT_data_member_location, &attr)) {
+		*offset = 0;
+		return true;
+	}
+	if (dwarf_formudata(&attr, &value) != 0)
+		return false;
+	*offset = value;
+	return true;
+}
+
+bool member_type(Dwarf_Die *member, Dwarf_Die *type)
+{
+	Dwarf_Attribute attr;
+	if (!dwarf_attr_integrate(member, DW_AT_type, &attr) || !dwarf_formref_die(&attr, type))
+		return false;
+	*type = strip_type(*type);
+	return true;
+}
+
+bool is_aggregate(Dwarf_Die *type)
+{
+	int tag = dwarf_tag(type);
+	return tag == DW_TAG_structure_type || tag == DW_TAG_union_type;
+}
+
+// Finds `name` among the members of aggregate `parent`, descending into anonymous members.
+bool find_member(Dwarf_Die parent, std::string_view name, uint64_t base, Field *out, int depth)
+{
+	Dwarf_Die child;
+	if (depth > max_type_depth || dwarf_child(&parent, &child) != 0)
+		return false;
+	do {
+		if (dwarf_tag(&child) != DW_TAG_member)
+			continue;
+		uint64_t off;
+		Dwarf_Die type;
+		if (!member_offset(&child, &off) || !member_type(&child, &type))
+			continue;
+		const char *member_name = dwarf_diename(&child);
+		if (member_name && name == member_name) {
+			out->offset = base + off;
+			out->type = type;
+			out->size = type_size(type);
+			return true;
+		}
+		if (!member_name && is_aggregate(&type) &&
+		    find_member(type, name, base + off, out, depth + 1))
+			return true;
+	} while (dwarf_siblingof(&child, &child) == 0);
+	return false;
+}
+
+} // namespace
+
+Dwarf_Die strip_type(Dwarf_Die type)
+{
+	for (int i = 0; i < max_type_depth; i++) {
+		int tag = dwarf_tag(&type);
+		if (tag != DW_TAG_typedef && tag != DW_TAG_const_type &&
+		    tag != DW_TAG_volatile_type && tag != DW_TAG_restrict_type &&
+		    tag != DW_TAG_atomic_type)
+			break;
+		Dwarf_Attribute attr;
+		Dwarf_Die next;
+		if (!dwarf_attr_integrate(&type, DW_AT_type, &attr) ||
+		    !dwarf_formref_die(&attr, &next))
+			break;
+		type = next;
+	}
+	return type;
+}
+
+uint64_t type_size(Dwarf_Die type)
+{
+	Dwarf_Word size = 0;
+	if (dwarf_aggregate_size(&type, &size) != 0)
+		return 0;
+	return size;
+}
+
+uint64_t array_stride(Dwarf_Die type)
+{
+	Dwarf_Attribute attr;
+	Dwarf_Die element;
+	if (!dwarf_attr_integrate(&type, DW_AT_type, &attr) || !dwarf_formref_die(&attr, &element))
+		return 0;
+	return type_size(strip_type(element));
+}
+
+Result<Field> StructLayout::field(std::string_view path) const
+{
+	Field out;
+	Dwarf_Die current = die_;
+	uint64_t base = 0;
+	for (size_t pos = 0; pos <= path.size();) {
+		size_t dot = path.find('.', pos);
+		std::string_view part = path.substr(pos, dot == path.npos ? path.npos : dot - pos);
+		if (!is_aggregate(&current) || !find_member(current, part, base, &out, 0))
+			return make_error(ErrorCode::bad_structure, "",
+					  "QEMU's debug info has no field " + std::string(path) +
+						  " in struct " + name_);
+		base = out.offset;
+		current = out.type;
+		if (dot == path.npos)
+			break;
+		pos = dot + 1;
+	}
+	out.path = path;
+	return out;
+}
+
+Result<Field> StructLayout::field(std::initializer_list<std::string_view> paths) const
+{
+	for (auto path : paths)
+		if (auto f = field(path))
+			return f;
+	std::string all;
+	for (auto path : paths)
+		all += (all.empty() ? "" : " or ") + std::string(path);
+	return make_error(ErrorCode::bad_structure, "",
+			  "QEMU's debug info has no field " + all + " in struct " + name_);
+}
+
+Result<void> StructLayout::fields(std::initializer_list<Request> requests) const
+{
+	for (const Request &r : requests) {
+		auto f = field(r.path);
+		if (!f)
+			return f.take_error();
+		*r.out = std::move(*f);
+	}
+	return {};
+}
+
+void DwarfTypes::index_dwarf(Dwarf *dwarf)
+{
+	Dwarf_CU *cu = nullptr;
+	Dwarf_Die unit, child;
+	Dwarf_Half version;
+	uint8_t unit_type;
+	while (dwarf_get_units(dwarf, cu, &cu, &version, &unit_type, &unit, nullptr) == 0) {
+		if (dwarf_child(&unit, &child) != 0)
+			continue;
+		do {
+			int tag = dwarf_tag(&child);
+			const char *name;
+			if ((tag == DW_TAG_structure_type || tag == DW_TAG_union_type) &&
+			    (name = dwarf_diename(&child)) && is_definition(&child))
+				structs_.emplace(name, child);
+			else if (tag == DW_TAG_typedef && (name = dwarf_diename(&child)))
+				typedefs_.emplace(name, child);
+			else if (tag == DW_TAG_enumeration_type)
+				index_enumerators(child);
+		} while (dwarf_siblingof(&child, &child) == 0);
+	}
+}
+
+void DwarfTypes::index_enumerators(Dwarf_Die enumeration)
+{
+	Dwarf_Die child;
+	if (dwarf_child(&enumeration, &child) != 0)
+		return;
+	do {
+		Dwarf_Attribute attr;
+		Dwarf_Sword value;
+		const char *name = dwarf_diename(&child);
+		if (name && dwarf_tag(&child) == DW_TAG_enumerator &&
+		    dwarf_attr(&child, DW_AT_const_value, &attr) &&
+		    dwarf_formsdata(&attr, &value) == 0)
+			enumerators_.emplace(name, value);
+	} while (dwarf_siblingof(&child, &child) == 0);
+}
+
+Result<int64_t> DwarfTypes::enumerator(std::string_view name)
+{
+	build_index();
+	auto it = enumerators_.find(name);
+	if (it == enumerators_.end())
+		return make_error(ErrorCode::bad_structure, "",
+				  "QEMU's debug info has no enumerator " + std::string(name));
+	return it->second;
+}
+
+void DwarfTypes::build_index()
+{
+	if (indexed_)
+		return;
+	indexed_ = true;
+	index_dwarf(dwarf_);
+	if (Dwarf *alt = dwarf_getalt(dwarf_))
+		index_dwarf(alt);
+}
+
+Result<StructLayout> DwarfTypes::find_struct(std::string_view name)
+{
+	build_index();
+	Dwarf_Die die;
+	if (auto it = structs_.find(name); it != structs_.end()) {
+		die = it->second;
+	} else if (auto td = typedefs_.find(name); td != typedefs_.end()) {
+		die = strip_type(td->second);
+		// A typedef of an incomplete struct: find the definition by its tag name.
+		if (!is_definition(&die)) {
+			const char *tag = dwarf_diename(&die);
+			auto def = tag ? structs_.find(tag) : structs_.end();
+			if (def == structs_.end())
+				return make_error(ErrorCode::bad_structure, "",
+						  "QEMU's debug info has no definition of " +
+							  std::string(name));
+			die = def->second;
+		}
+	} else {
+		return make_error(ErrorCode::bad_structure, "",
+				  "QEMU's debug info has no struct " + std::string(name));
+	}
+	return StructLayout(std::string(name), die, type_size(die));
+}
+
+Result<StructLayout> DwarfTypes::find_struct(std::initializer_list<std::string_view> names)
+{
+	for (auto name : names)
+		if (auto s = find_struct(name))
+			return s;
+	return find_struct(*names.begin());
+}
+
+} // namespace vmcorefs

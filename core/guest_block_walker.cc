@@ -1,0 +1,166 @@
+#include "guest_block_walker.h"
+
+#include <unordered_map>
+
+namespace vmcorefs {
+namespace {
+
+// A FlatView has one range per distinct piece of the guest's physical map; QEMU machines have
+// tens to a few thousands. More than this is a corrupt count, not a machine.
+constexpr uint64_t max_flat_ranges = 1 << 20;
+
+// The fields of QEMU's structures the walk needs, looked up once.
+struct Layouts {
+	Field as_current_map, fv_ranges, fv_nr;
+	uint64_t flat_range_stride = 0;
+	Field fr_mr, fr_offset_in_region, fr_start, fr_size;
+	Field mr_ram, mr_ram_device, mr_nonvolatile, mr_ram_block;
+	std::optional<Field> mr_rdm; // RamDiscardManager, QEMU 6.2+
+	Field rb_host;
+};
+
+Result<Layouts> look_up_layouts(QemuReader &r)
+{
+	Layouts l;
+	auto as = r.layout("AddressSpace");
+	auto fv = r.layout("FlatView");
+	auto fr = r.layout("FlatRange");
+	auto mr = r.layout("MemoryRegion");
+	auto rb = r.layout("RAMBlock");
+	for (const Error *e : {as ? nullptr : &as.error(), fv ? nullptr : &fv.error(),
+			       fr ? nullptr : &fr.error(), mr ? nullptr : &mr.error(),
+			       rb ? nullptr : &rb.error()})
+		if (e)
+			return *e;
+	VMCOREFS_TRY(as->fields({{"current_map", &l.as_current_map}}));
+	VMCOREFS_TRY(fv->fields({{"ranges", &l.fv_ranges}, {"nr", &l.fv_nr}}));
+	VMCOREFS_TRY(fr->fields({{"mr", &l.fr_mr},
+				 {"offset_in_region", &l.fr_offset_in_region},
+				 {"addr.start", &l.fr_start},
+				 {"addr.size", &l.fr_size}}));
+	VMCOREFS_TRY(mr->fields({{"ram", &l.mr_ram},
+				 {"ram_device", &l.mr_ram_device},
+				 {"nonvolatile", &l.mr_nonvolatile},
+				 {"ram_block", &l.mr_ram_block}}));
+	VMCOREFS_TRY(rb->fields({{"host", &l.rb_host}}));
+	l.flat_range_stride = fr->size();
+	if (auto rdm = mr->field("rdm"))
+		l.mr_rdm = *rdm;
+	return l;
+}
+
+// What the walk needs to know of one terminal MemoryRegion.
+struct RegionFacts {
+	bool dumped = false; // RAM, not a RAM device, not non-volatile
+	bool discard_managed = false;
+	uint64_t host = 0; // ram_block->host
+};
+
+Result<RegionFacts> read_region(QemuReader &r, const Layouts &l, uint64_t mr)
+{
+	RegionFacts facts;
+	auto ram = r.read_bool(mr, l.mr_ram);
+	auto device = r.read_bool(mr, l.mr_ram_device);
+	auto nonvolatile = r.read_bool(mr, l.mr_nonvolatile);
+	for (auto *v : {&ram, &device, &nonvolatile})
+		if (!*v)
+			return v->take_error();
+	facts.dumped = *ram && !*device && !*nonvolatile;
+	if (!facts.dumped)
+		return facts;
+	if (l.mr_rdm) {
+		auto rdm = r.read_uint(mr, *l.mr_rdm);
+		if (!rdm)
+			return rdm.take_error();
+		facts.discard_managed = *rdm != 0;
+	}
+	auto block = r.read_uint(mr, l.mr_ram_block);
+	if (!block)
+		return block.take_error();
+	if (*block == 0)
+		return make_error(ErrorCode::bad_structure, r.core().path(),
+				  "RAM MemoryRegion at " + hex(mr) + " has no RAMBlock", mr);
+	auto host = r.read_uint(*block, l.rb_host);
+	if (!host)
+		return host.take_error();
+	facts.host = *host;
+	return facts;
+}
+
+// guest_phys_block_add_section's rule: merge only with the last block.
+void add_section(std::vector<GuestBlock> &blocks, std::vector<uint64_t> &regions, uint64_t start,
+		 uint64_t size, uint64_t host, uint64_t mr)
+{
+	if (!blocks.empty()) {
+		GuestBlock &last = blocks.back();
+		if (last.end == start && last.host + (last.end - last.start) == host &&
+		    regions.back() == mr) {
+			last.end = start + size;
+			return;
+		}
+	}
+	blocks.push_back({start, start + size, host});
+	regions.push_back(mr);
+}
+
+} // namespace
+
+Result<std::vector<GuestBlock>> walk_guest_blocks(QemuReader &r)
+{
+	auto layouts = look_up_layouts(r);
+	if (!layouts)
+		return layouts.take_error();
+	const Layouts &l = *layouts;
+	auto as = r.global("address_space_memory");
+	if (!as)
+		return as.take_error();
+	auto view = r.read_uint(*as, l.as_current_map);
+	if (!view)
+		return view.take_error();
+	auto ranges = r.read_uint(*view, l.fv_ranges);
+	auto nr = r.read_uint(*view, l.fv_nr);
+	if (!ranges || !nr)
+		return ranges ? nr.take_error() : ranges.take_error();
+	if (*nr > max_flat_ranges)
+		return make_error(ErrorCode::bad_structure, r.core().path(),
+				  "address_space_memory's FlatView at " + hex(*view) + " claims " +
+					  std::to_string(*nr) + " ranges",
+				  *view);
+
+	std::vector<GuestBlock> blocks;
+	std::vector<uint64_t> block_regions; // the MemoryRegion of each block, for the merge rule
+	std::unordered_map<uint64_t, RegionFacts> regions;
+	for (uint64_t i = 0; i < *nr; i++) {
+		uint64_t fr = *ranges + i * l.flat_range_stride;
+		auto mr = r.read_uint(fr, l.fr_mr);
+		auto offset = r.read_uint(fr, l.fr_offset_in_region);
+		auto start = r.read_int128(fr, l.fr_start);
+		auto size = r.read_int128(fr, l.fr_size);
+		for (auto *v : {&mr, &offset, &start, &size})
+			if (!*v)
+				return v->take_error();
+		auto it = regions.find(*mr);
+		if (it == regions.end()) {
+			auto facts = read_region(r, l, *mr);
+			if (!facts)
+				return facts.take_error();
+			it = regions.emplace(*mr, *facts).first;
+		}
+		const RegionFacts &region = it->second;
+		if (!region.dumped)
+			continue;
+		if (region.discard_managed)
+			return make_error(ErrorCode::unsupported, r.core().path(),
+					  "guest RAM at " + hex(*start) +
+						  " is managed by a RamDiscardManager (virtio-mem), "
+						  "which vmcorefs cannot read yet");
+		if (!blocks.empty() && blocks.back().end > *start)
+			return make_error(ErrorCode::bad_structure, r.core().path(),
+					  "FlatView ranges at " + hex(*ranges) + " are not sorted",
+					  fr);
+		add_section(blocks, block_regions, *start, *size, region.host + *offset, *mr);
+	}
+	return blocks;
+}
+
+} // namespace vmcorefs

@@ -1,0 +1,16 @@
+// The guest-physical block list QEMU's dump-guest-memory would write, rebuilt post mortem from
+// address_space_memory's current FlatView: the same sections kept (terminal region is RAM, not a
+// RAM device, not non-volatile), the same merge rule as guest_phys_block_add_section (only with
+// the previous block; contiguous in guest-physical and host addresses; same MemoryRegion).
+#pragma once
+
+#include <vector>
+
+#include "guest_memory_map.h"
+#include "qemu_reader.h"
+
+namespace vmcorefs {
+
+Result<std::vector<GuestBlock>> walk_guest_blocks(QemuReader &reader);
+
+} // namespace vmcorefs

@@ -1,0 +1,118 @@
+#include "guest_loader.h"
+
+#include "debug_info.h"
+#include "dwarf_types.h"
+#include "guest_block_walker.h"
+#include "guest_memory_resolver.h"
+#include "note_fields.h"
+#include "qemu_identity.h"
+#include "qemu_reader.h"
+#include "ramblock_walker.h"
+#include "vmcoreinfo.h"
+#include "x86_notes.h"
+
+namespace vmcorefs {
+namespace {
+
+bool looks_like_qemu(const ProcessCore &core)
+{
+	return core.command().find("qemu") != std::string::npos ||
+	       core.executable_path().find("qemu") != std::string::npos;
+}
+
+// Without debug info we cannot tell for sure; a program that does not even look like QEMU gets
+// the more useful answer.
+Error not_qemu_or(const ProcessCore &core, Error error)
+{
+	if (error.code != ErrorCode::no_debug_info || looks_like_qemu(core))
+		return error;
+	std::string what = core.command().empty() ? core.executable_path() : core.command();
+	return make_error(ErrorCode::not_qemu, core.path(),
+			  "a core of '" + what + "', not of a QEMU system emulator");
+}
+
+// Why no guest RAM is in the core, and what to do before the next crash.
+Error no_guest_ram(const ProcessCore &core, const GuestMemoryMap &map)
+{
+	AbsentReason reason = map.absent.empty() ? AbsentReason::unmapped : map.absent[0].reason;
+	std::string why;
+	switch (reason) {
+	case AbsentReason::not_dumped:
+		why = "the kernel left it out: QEMU ran with -machine dump-guest-core=off (turn it "
+		      "on), or its RAM is shared or hugetlb memory that coredump_filter excludes "
+		      "(echo 0x7f > /proc/QEMU_PID/coredump_filter before the crash)";
+		break;
+	case AbsentReason::truncated:
+		why = "the core was cut short before it (raise ulimit -c, or systemd-coredump's "
+		      "ProcessSizeMax and ExternalSizeMax)";
+		break;
+	case AbsentReason::unmapped:
+		why = "the core has no mapping for it (gcore leaves out mappings marked "
+		      "MADV_DONTDUMP: run QEMU with -machine dump-guest-core=on)";
+		break;
+	}
+	return make_error(ErrorCode::no_guest_ram, core.path(),
+			  "none of the guest's RAM is in the core: " + why);
+}
+
+// The CPU notes, then VMCOREINFO, as dump-guest-memory orders them.
+Result<void> add_notes(QemuReader &reader, GuestMemoryMap &map)
+{
+	auto cpus = read_x86_cpus(reader, map.accelerator);
+	if (!cpus)
+		return cpus.take_error();
+	auto state = reader.layout("QEMUCPUState");
+	X86Notes notes = build_x86_notes(*cpus, state ? state->size() : qemu_cpu_state_size);
+	map.notes = std::move(notes.bytes);
+	map.elf_machine = notes.elf_machine;
+	map.warnings.insert(map.warnings.end(), notes.warnings.begin(), notes.warnings.end());
+	Vmcoreinfo vmcoreinfo = find_vmcoreinfo(reader, map, map.warnings);
+	map.notes.insert(map.notes.end(), vmcoreinfo.note.begin(), vmcoreinfo.note.end());
+	map.vmcoreinfo_source = vmcoreinfo.source;
+	return {};
+}
+
+void add_details(LoadedGuest &out, const DebugInfo &debug, const DwarfTypes &types)
+{
+	out.details = debug.details();
+	for (const auto &line : types.matched())
+		out.details.push_back(line);
+}
+
+} // namespace
+
+Result<LoadedGuest> load_guest(const LoadOptions &options)
+{
+	auto core = ProcessCore::open(options.core_path);
+	if (!core)
+		return core.take_error();
+	auto debug = DebugInfo::open(**core, options);
+	if (!debug)
+		return not_qemu_or(**core, debug.take_error());
+	DwarfTypes types((*debug)->dwarf());
+	QemuReader reader(**core, **debug, types);
+
+	LoadedGuest out;
+	GuestMemoryMap &map = out.map;
+	QemuIdentity id = read_qemu_identity(reader);
+	map.qemu_version = id.version;
+	map.machine = id.machine;
+	map.accelerator = id.accelerator;
+	auto blocks = walk_guest_blocks(reader);
+	if (!blocks)
+		return blocks.take_error();
+	map.blocks = std::move(*blocks);
+	auto ramblocks = walk_ramblocks(reader);
+	if (!ramblocks)
+		return ramblocks.take_error();
+	map.ramblocks = std::move(*ramblocks);
+	resolve_guest_memory(**core, map);
+	if (map.segments.empty())
+		return no_guest_ram(**core, map);
+	VMCOREFS_TRY(add_notes(reader, map));
+	add_details(out, **debug, types);
+	out.core = std::move(*core);
+	return out;
+}
+
+} // namespace vmcorefs

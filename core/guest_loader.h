@@ -1,0 +1,32 @@
+// The whole read side in one call: open the core, find QEMU's debug info, walk QEMU's structures,
+// resolve guest memory against the core. Every front end (mount, --info, --extract, --compare)
+// starts here.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "error.h"
+#include "guest_memory_map.h"
+#include "process_core.h"
+
+namespace vmcorefs {
+
+struct LoadOptions {
+	std::string core_path;
+	std::string executable;              // --executable: QEMU's binary, if not where the core says
+	std::string debuginfo;               // --debuginfo: a file holding QEMU's DWARF
+	std::vector<std::string> debug_dirs; // --debug-file-directory; default /usr/lib/debug
+};
+
+struct LoadedGuest {
+	std::unique_ptr<ProcessCore> core;
+	GuestMemoryMap map;
+	// For `--info -v`: where the debug info came from and which DWARF names matched.
+	std::vector<std::string> details;
+};
+
+Result<LoadedGuest> load_guest(const LoadOptions &options);
+
+} // namespace vmcorefs

@@ -1,0 +1,143 @@
+// ProcessCore: a Linux process core file (ET_CORE), written by the kernel or by gdb's gcore,
+// opened read-only and mapped. It answers "which bytes of the file hold this host virtual range",
+// and tells apart memory that is in the file (possibly as a file hole, which reads as zeros and is
+// real memory) from memory the core does not contain at all (absent).
+//
+// Every offset and length taken from the file is checked against the real file size with
+// overflow-safe arithmetic at open; PT_LOADs are not assumed to be sorted (kernel.core_sort_vma)
+// nor non-overlapping in the file. Only ELF64 little-endian x86_64 cores are accepted. Open fails
+// (corrupt) on PT_LOADs that overlap in memory, wrap around the address space or have p_filesz >
+// p_memsz, and on notes that overflow their segment or contradict themselves; empty PT_LOADs are
+// ignored. Missing or unreadable executable memory is not an error: those fields stay empty.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "error.h"
+#include "mapped_file.h"
+
+typedef struct Elf Elf;
+
+namespace vmcorefs {
+
+// One PT_LOAD of the core. [vaddr, vaddr + memsz) is the mapping; its first `present` bytes are in
+// the file at `offset` (present <= filesz: filesz clamped to what the file really holds).
+struct CoreSegment {
+	uint64_t vaddr = 0;
+	uint64_t memsz = 0;
+	uint64_t offset = 0;
+	uint64_t filesz = 0;  // as the program header says
+	uint64_t present = 0; // what the file really holds (less than filesz when truncated)
+	uint32_t flags = 0;   // PF_R | PF_W | PF_X
+};
+
+// Why a piece of host memory is not in the core.
+enum class AbsentReason {
+	// p_filesz < p_memsz: the kernel or gcore left it out (coredump_filter, MADV_DONTDUMP)
+	not_dumped,
+	truncated,  // the header promises it, the file ends before it
+	unmapped,   // no PT_LOAD covers it
+};
+
+const char *to_string(AbsentReason reason);
+
+// A piece of a translated host range: either in the file at file_offset, or absent.
+struct CorePiece {
+	uint64_t vaddr = 0;
+	uint64_t length = 0;
+	std::optional<uint64_t> file_offset; // nullopt: absent
+	AbsentReason reason = AbsentReason::unmapped; // meaningful when absent
+	bool present() const { return file_offset.has_value(); }
+};
+
+// One NT_FILE entry. file_offset is in bytes whatever page-size convention the writer used
+// (the kernel writes pages, gdb's gcore writes bytes with page_size 1).
+struct FileMapping {
+	uint64_t start = 0;
+	uint64_t end = 0;
+	uint64_t file_offset = 0;
+	std::string path;
+};
+
+class ProcessCore {
+public:
+	// Opens, maps and validates the core. Errors: not_elf, not_core, unsupported (another class,
+	// byte order or machine), truncated, corrupt; io and usage from MappedFile.
+	static Result<std::unique_ptr<ProcessCore>> open(const std::string &path);
+	~ProcessCore();
+	ProcessCore(const ProcessCore &) = delete;
+	ProcessCore &operator=(const ProcessCore &) = delete;
+
+	const std::string &path() const { return file_.path(); }
+	const MappedFile &file() const { return file_; }
+	// libelf's handle of the core, for libdwfl (dwfl_core_file_report).
+	Elf *elf() const { return elf_; }
+
+	// PT_LOADs sorted by vaddr.
+	std::span<const CoreSegment> segments() const { return segments_; }
+
+	// Splits [vaddr, vaddr + length) into maximal pieces, in address order, each either present
+	// (contiguous in the file) or absent with a reason. Never fails; overflowing ranges are
+	// clamped to the top of the address space.
+	std::vector<CorePiece> translate(uint64_t vaddr, uint64_t length) const;
+
+	// Copies host memory out of the core (holes read as zeros). Error absent, `at` the first
+	// absent address, if any byte is absent; dst may then have been partly written.
+	Result<void> read(uint64_t vaddr, void *dst, size_t length) const;
+	Result<uint64_t> read_u64(uint64_t vaddr) const; // little-endian
+	Result<uint32_t> read_u32(uint64_t vaddr) const;
+	// A NUL-terminated string whose NUL lies within the max_length bytes at vaddr (so at most
+	// max_length - 1 characters, as in a char[max_length]). Errors: absent, or corrupt when
+	// there is no NUL in those bytes.
+	Result<std::string> read_string(uint64_t vaddr, size_t max_length) const;
+
+	// From the notes.
+	std::span<const FileMapping> file_mappings() const { return file_mappings_; }
+	std::optional<uint64_t> auxv(uint64_t type) const;
+	// The executable: its path as the core records it (NT_FILE entry holding AT_PHDR), its load
+	// bias (AT_PHDR - p_vaddr of PT_PHDR) and its GNU build-id read from the core's memory.
+	// Empty/nullopt when the core does not tell.
+	const std::string &executable_path() const { return executable_path_; }
+	std::optional<uint64_t> load_bias() const { return load_bias_; }
+	const std::vector<uint8_t> &executable_build_id() const { return build_id_; }
+	// The process name from NT_PRPSINFO (pr_fname), e.g. "qemu-system-x86".
+	const std::string &command() const { return command_; }
+
+private:
+	explicit ProcessCore(MappedFile file) : file_(std::move(file)) {}
+	Error error(ErrorCode code, std::string message,
+		    std::optional<uint64_t> at = std::nullopt) const;
+	Result<void> parse();
+	Result<void> open_elf();
+	Result<void> parse_segments();
+	Result<void> parse_notes();
+	Result<void> parse_core_note(uint32_t type, std::span<const std::byte> desc,
+				     uint64_t offset);
+	Result<void> parse_file_note(std::span<const std::byte> desc, uint64_t offset);
+	Result<void> parse_auxv_note(std::span<const std::byte> desc, uint64_t offset);
+	Result<void> parse_prpsinfo_note(std::span<const std::byte> desc, uint64_t offset);
+	void find_executable();
+	std::vector<CoreSegment>::const_iterator first_segment_ending_after(uint64_t vaddr) const;
+	// The file bytes from vaddr to the end of its segment's present part, or an absent error.
+	Result<std::span<const std::byte>> present_at(uint64_t vaddr) const;
+
+	MappedFile file_;
+	Elf *elf_ = nullptr;
+	size_t phnum_ = 0; // program headers, checked to lie in the file
+	std::vector<CoreSegment> segments_;
+	std::vector<FileMapping> file_mappings_;
+	std::vector<std::pair<uint64_t, uint64_t>> auxv_;
+	std::string executable_path_;
+	std::optional<uint64_t> load_bias_;
+	std::vector<uint8_t> build_id_;
+	std::string command_;
+};
+
+} // namespace vmcorefs

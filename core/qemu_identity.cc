@@ -1,0 +1,97 @@
+#include "qemu_identity.h"
+
+#include <cstring>
+#include <gelf.h>
+
+namespace vmcorefs {
+namespace {
+
+// softmmu/vl.c prints "QEMU emulator version " QEMU_FULL_VERSION "\n" for --version; the
+// literal sits whole in .rodata, which is the one place the version is recorded.
+std::string version_from_rodata(Elf *elf)
+{
+	static const char banner[] = "QEMU emulator version ";
+	size_t shstrndx;
+	if (!elf || elf_getshdrstrndx(elf, &shstrndx) != 0)
+		return {};
+	for (Elf_Scn *scn = nullptr; (scn = elf_nextscn(elf, scn));) {
+		GElf_Shdr shdr;
+		const char *name;
+		if (!gelf_getshdr(scn, &shdr) || shdr.sh_type != SHT_PROGBITS ||
+		    !(name = elf_strptr(elf, shstrndx, shdr.sh_name)) || strcmp(name, ".rodata"))
+			continue;
+		Elf_Data *data = elf_getdata(scn, nullptr);
+		if (!data || !data->d_buf)
+			return {};
+		const char *base = static_cast<const char *>(data->d_buf);
+		const char *hit = static_cast<const char *>(
+			memmem(base, data->d_size, banner, sizeof banner - 1));
+		if (!hit)
+			return {};
+		const char *start = hit + sizeof banner - 1;
+		const char *end = start;
+		while (end < base + data->d_size && *end && *end != '\n')
+			end++;
+		return std::string(start, end);
+	}
+	return {};
+}
+
+// current_machine->parent_obj.class->type->name, minus QOM's "-machine" suffix.
+Result<std::string> machine_type(QemuReader &r)
+{
+	auto machine = r.global("current_machine");
+	auto object = r.layout("Object");
+	auto klass = r.layout("ObjectClass");
+	auto type = r.layout("TypeImpl");
+	if (!machine || !object || !klass || !type)
+		return make_error(ErrorCode::bad_structure, "", "no QOM type information");
+	auto class_field = object->field("class");
+	auto type_field = klass->field("type");
+	auto name_field = type->field("name");
+	if (!class_field || !type_field || !name_field)
+		return make_error(ErrorCode::bad_structure, "", "no QOM type fields");
+	Field pointer{0, 8, {}, "current_machine"};
+	auto ms = r.read_uint(*machine, pointer);
+	if (!ms || !*ms)
+		return make_error(ErrorCode::bad_structure, "", "no current machine");
+	auto oc = r.read_uint(*ms, *class_field);
+	auto ti = oc ? r.read_uint(*oc, *type_field) : oc;
+	auto name = ti ? r.read_string_pointer(*ti, *name_field, 256) : Result<std::string>(ti.error());
+	if (!name)
+		return name.take_error();
+	std::string s = *name;
+	if (s.ends_with("-machine"))
+		s.resize(s.size() - strlen("-machine"));
+	return s;
+}
+
+std::string accelerator(QemuReader &r)
+{
+	Field flag{0, 1, {}, "accelerator flag"};
+	for (const char *accel : {"kvm", "tcg"}) {
+		auto address = r.global(std::string(accel) + "_allowed");
+		if (!address)
+			continue;
+		auto on = r.read_bool(*address, flag);
+		if (on && *on)
+			return accel;
+	}
+	return "unknown";
+}
+
+} // namespace
+
+QemuIdentity read_qemu_identity(QemuReader &r)
+{
+	QemuIdentity id;
+	id.version = version_from_rodata(r.debug().executable_elf());
+	if (id.version.empty())
+		id.version = "unknown";
+	auto machine = machine_type(r);
+	id.machine = machine ? *machine : "unknown";
+	id.accelerator = accelerator(r);
+	return id;
+}
+
+} // namespace vmcorefs

@@ -1,0 +1,58 @@
+// QemuReader: typed reads of QEMU's in-memory structures out of a process core, addressed by
+// global symbol and DWARF field. The core comes from a crashed process, so every read can fail
+// (memory absent from the core) and every failure says which structure and field was being read.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "debug_info.h"
+#include "dwarf_types.h"
+#include "error.h"
+#include "process_core.h"
+
+namespace vmcorefs {
+
+class QemuReader {
+public:
+	QemuReader(const ProcessCore &core, const DebugInfo &debug, DwarfTypes &types)
+		: core_(core), debug_(debug), types_(types) {}
+
+	const ProcessCore &core() const { return core_; }
+	const DebugInfo &debug() const { return debug_; }
+	DwarfTypes &types() { return types_; }
+
+	// Address of a global variable; error not_qemu when the executable has no such symbol.
+	Result<uint64_t> global(std::string_view name) const;
+	Result<StructLayout> layout(std::string_view name) { return types_.find_struct(name); }
+	// The first of several names (structs QEMU renamed).
+	Result<StructLayout> layout(std::initializer_list<std::string_view> names)
+	{
+		return types_.find_struct(names);
+	}
+
+	// The unsigned integer (1, 2, 4 or 8 bytes) of field f of the struct at base.
+	Result<uint64_t> read_uint(uint64_t base, const Field &f) const;
+	// The low 64 bits of an Int128 field, which must have a zero high half (as int128_get64
+	// asserts in QEMU).
+	Result<uint64_t> read_int128(uint64_t base, const Field &f) const;
+	Result<bool> read_bool(uint64_t base, const Field &f) const;
+	// A fixed-size char array field (e.g. RAMBlock.idstr), up to its first NUL.
+	Result<std::string> read_char_array(uint64_t base, const Field &f) const;
+	// The string a `const char *` field points to, at most max_length bytes.
+	Result<std::string> read_string_pointer(uint64_t base, const Field &f,
+						size_t max_length = 4096) const;
+	// Raw bytes at an address.
+	Result<void> read_bytes(uint64_t address, void *dst, size_t length,
+				std::string_view what) const;
+
+private:
+	Error fault(const Error &inner, std::string_view what) const;
+
+	const ProcessCore &core_;
+	const DebugInfo &debug_;
+	DwarfTypes &types_;
+};
+
+} // namespace vmcorefs

@@ -1,0 +1,101 @@
+#include "ramblock_walker.h"
+
+#include <unordered_set>
+
+namespace vmcorefs {
+namespace {
+
+// A machine has tens of RAMBlocks; a list longer than this is corrupt.
+constexpr size_t max_ramblocks = 65536;
+
+struct RamBlockFields {
+	Field host, offset, used_length, max_length, flags, idstr, fd, next;
+};
+
+Result<RamBlockFields> look_up_fields(QemuReader &r)
+{
+	auto rb = r.layout("RAMBlock");
+	if (!rb)
+		return rb.take_error();
+	RamBlockFields f;
+	VMCOREFS_TRY(rb->fields({{"host", &f.host},
+				 {"offset", &f.offset},
+				 {"used_length", &f.used_length},
+				 {"max_length", &f.max_length},
+				 {"flags", &f.flags},
+				 {"idstr", &f.idstr},
+				 {"fd", &f.fd},
+				 {"next.le_next", &f.next}}));
+	return f;
+}
+
+Result<RamBlockInfo> read_ramblock(QemuReader &r, const RamBlockFields &f, uint64_t block)
+{
+	RamBlockInfo info;
+	auto idstr = r.read_char_array(block, f.idstr);
+	if (!idstr)
+		return idstr.take_error();
+	info.idstr = *idstr;
+	struct {
+		const Field &field;
+		uint64_t *out;
+	} numbers[] = {
+		{f.host, &info.host},
+		{f.offset, &info.offset},
+		{f.used_length, &info.used_length},
+		{f.max_length, &info.max_length},
+	};
+	for (auto &n : numbers) {
+		auto v = r.read_uint(block, n.field);
+		if (!v)
+			return v.take_error();
+		*n.out = *v;
+	}
+	auto flags = r.read_uint(block, f.flags);
+	auto fd = r.read_uint(block, f.fd);
+	if (!flags || !fd)
+		return flags ? fd.take_error() : flags.take_error();
+	info.flags = static_cast<uint32_t>(*flags);
+	info.fd = static_cast<int32_t>(*fd);
+	info.pieces = r.core().translate(info.host, info.used_length);
+	return info;
+}
+
+} // namespace
+
+Result<std::vector<RamBlockInfo>> walk_ramblocks(QemuReader &r)
+{
+	auto fields = look_up_fields(r);
+	if (!fields)
+		return fields.take_error();
+	auto ram_list = r.global("ram_list");
+	auto list_type = r.layout("RAMList");
+	if (!ram_list || !list_type)
+		return ram_list ? list_type.take_error() : ram_list.take_error();
+	auto head = list_type->field("blocks.lh_first");
+	if (!head)
+		return head.take_error();
+	auto block = r.read_uint(*ram_list, *head);
+	if (!block)
+		return block.take_error();
+
+	std::vector<RamBlockInfo> blocks;
+	std::unordered_set<uint64_t> seen;
+	while (*block != 0) {
+		if (!seen.insert(*block).second || blocks.size() >= max_ramblocks)
+			return make_error(ErrorCode::bad_structure, r.core().path(),
+					  "ram_list.blocks loops or is absurdly long (at " +
+						  hex(*block) + ")",
+					  *block);
+		auto info = read_ramblock(r, *fields, *block);
+		if (!info)
+			return info.take_error();
+		blocks.push_back(std::move(*info));
+		block = r.read_uint(*block, fields->next);
+		if (!block)
+			return block.take_error();
+	}
+	return blocks;
+}
+
+} // namespace vmcorefs

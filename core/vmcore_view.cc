@@ -1,0 +1,143 @@
+#include "vmcore_view.h"
+
+#include <cstring>
+#include <elf.h>
+
+#include "byte_order.h"
+
+namespace vmcorefs {
+namespace {
+
+// More program headers than this cannot come from a real machine (PN_XNUM files included).
+constexpr uint64_t max_phnum = 1 << 24;
+constexpr uint64_t max_notes_size = 64 << 20;
+
+uint64_t align4(uint64_t n) { return (n + 3) & ~uint64_t{3}; }
+
+} // namespace
+
+Result<VmcoreView> VmcoreView::parse(std::string name, uint64_t size, Reader reader)
+{
+	VmcoreView view;
+	view.name_ = std::move(name);
+	view.size_ = size;
+	view.reader_ = std::move(reader);
+	VMCOREFS_TRY(view.parse_headers());
+	return view;
+}
+
+Result<VmcoreView> VmcoreView::parse(const MappedFile &file)
+{
+	auto bytes = file.bytes();
+	return parse(file.path(), file.size(),
+		     [bytes, path = file.path()](uint64_t off, void *dst, size_t len) -> Result<void> {
+			     if (off > bytes.size() || len > bytes.size() - off)
+				     return make_error(ErrorCode::truncated, path,
+						       "read past the end of the file", off);
+			     std::memcpy(dst, bytes.data() + off, len);
+			     return {};
+		     });
+}
+
+Result<void> VmcoreView::parse_headers()
+{
+	std::byte eh[sizeof(Elf64_Ehdr)];
+	if (size_ < sizeof eh || !read(0, eh, sizeof eh).ok() || std::memcmp(eh, ELFMAG, SELFMAG))
+		return make_error(ErrorCode::not_elf, name_, "not an ELF file");
+	if (static_cast<uint8_t>(eh[EI_CLASS]) != ELFCLASS64 ||
+	    static_cast<uint8_t>(eh[EI_DATA]) != ELFDATA2LSB)
+		return make_error(ErrorCode::unsupported, name_, "not a little-endian ELF64 vmcore");
+	if (load_le<uint16_t>(eh + offsetof(Elf64_Ehdr, e_type)) != ET_CORE)
+		return make_error(ErrorCode::not_core, name_, "not an ELF core file");
+	machine_ = load_le<uint16_t>(eh + offsetof(Elf64_Ehdr, e_machine));
+	uint64_t phoff = load_le<uint64_t>(eh + offsetof(Elf64_Ehdr, e_phoff));
+	uint64_t phnum = load_le<uint16_t>(eh + offsetof(Elf64_Ehdr, e_phnum));
+	if (phnum == PN_XNUM) {
+		// The real count is in section header 0's sh_info.
+		uint64_t shoff = load_le<uint64_t>(eh + offsetof(Elf64_Ehdr, e_shoff));
+		std::byte sh[sizeof(Elf64_Shdr)];
+		VMCOREFS_TRY(read(shoff, sh, sizeof sh));
+		phnum = load_le<uint32_t>(sh + offsetof(Elf64_Shdr, sh_info));
+	}
+	if (phnum > max_phnum || phoff > size_ || phnum * sizeof(Elf64_Phdr) > size_ - phoff)
+		return make_error(ErrorCode::corrupt, name_, "program headers do not fit in the file");
+	std::vector<std::byte> ph(phnum * sizeof(Elf64_Phdr));
+	VMCOREFS_TRY(read(phoff, ph.data(), ph.size()));
+	for (uint64_t i = 0; i < phnum; i++) {
+		const std::byte *p = ph.data() + i * sizeof(Elf64_Phdr);
+		uint32_t type = load_le<uint32_t>(p + offsetof(Elf64_Phdr, p_type));
+		VmcoreLoad l{load_le<uint64_t>(p + offsetof(Elf64_Phdr, p_paddr)),
+			     load_le<uint64_t>(p + offsetof(Elf64_Phdr, p_vaddr)),
+			     load_le<uint64_t>(p + offsetof(Elf64_Phdr, p_offset)),
+			     load_le<uint64_t>(p + offsetof(Elf64_Phdr, p_filesz)),
+			     load_le<uint64_t>(p + offsetof(Elf64_Phdr, p_memsz))};
+		if (l.offset > size_ || l.filesz > size_ - l.offset)
+			return make_error(ErrorCode::truncated, name_,
+					  "segment " + std::to_string(i) + " ends past the end of the file",
+					  l.offset);
+		if (type == PT_LOAD)
+			loads_.push_back(l);
+		else if (type == PT_NOTE)
+			VMCOREFS_TRY(parse_notes(l.offset, l.filesz));
+	}
+	return {};
+}
+
+Result<void> VmcoreView::parse_notes(uint64_t offset, uint64_t size)
+{
+	if (size > max_notes_size)
+		return make_error(ErrorCode::corrupt, name_, "PT_NOTE of absurd size", offset);
+	std::vector<std::byte> buf(size);
+	VMCOREFS_TRY(read(offset, buf.data(), size));
+	for (uint64_t pos = 0; pos + 12 <= size;) {
+		uint64_t namesz = load_le<uint32_t>(buf.data() + pos);
+		uint64_t descsz = load_le<uint32_t>(buf.data() + pos + 4);
+		uint32_t type = load_le<uint32_t>(buf.data() + pos + 8);
+		uint64_t name_at = pos + 12, desc_at = name_at + align4(namesz);
+		if (desc_at > size || align4(descsz) > size - desc_at)
+			return make_error(ErrorCode::corrupt, name_, "note overflows its segment",
+					  offset + pos);
+		VmcoreNote note;
+		const char *name = reinterpret_cast<const char *>(buf.data() + name_at);
+		note.name.assign(name, strnlen(name, namesz));
+		note.type = type;
+		note.desc.assign(buf.data() + desc_at, buf.data() + desc_at + descsz);
+		note.offset = offset + pos;
+		notes_.push_back(std::move(note));
+		pos = desc_at + align4(descsz);
+	}
+	return {};
+}
+
+Result<void> read_served(const ExtentTable &table, const MappedFile &core, uint64_t offset,
+			 void *dst, size_t length)
+{
+	auto *out = static_cast<std::byte *>(dst);
+	uint64_t end = offset + length;
+	if (end < offset || end > table.size())
+		return make_error(ErrorCode::usage, core.path(), "read past the end of the vmcore",
+				  offset);
+	for (const Extent &e : table.find(offset, length)) {
+		uint64_t from = std::max(offset, e.offset);
+		uint64_t to = std::min(end, e.offset + e.length);
+		uint64_t source = e.source_offset + (from - e.offset);
+		std::byte *into = out + (from - offset);
+		switch (e.source) {
+		case Extent::Source::generated:
+			std::memcpy(into, table.generated().data() + source, to - from);
+			break;
+		case Extent::Source::core:
+			if (source > core.size() || to - from > core.size() - source)
+				return make_error(ErrorCode::truncated, core.path(),
+						  "core ends before the data", source);
+			std::memcpy(into, core.bytes().data() + source, to - from);
+			break;
+		case Extent::Source::absent:
+			return make_error(ErrorCode::absent, core.path(),
+					  "memory absent from the core", from);
+		}
+	}
+	return {};
+}
+
+} // namespace vmcorefs

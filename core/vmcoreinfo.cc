@@ -1,0 +1,191 @@
+#include "vmcoreinfo.h"
+
+#include <cstring>
+#include <unistd.h>
+
+#include "byte_order.h"
+#include "guest_memory_resolver.h"
+
+namespace vmcorefs {
+namespace {
+
+// dump.c's MAX_GUEST_NOTE_SIZE.
+constexpr uint64_t max_guest_note_size = 1 << 20;
+constexpr uint64_t note_header_size = 12;
+constexpr uint64_t page_size = 4096;
+constexpr char note_name[] = "VMCOREINFO"; // namesz 11 with the NUL
+constexpr char first_key[] = "OSRELEASE=";
+
+uint64_t align4(uint64_t n) { return (n + 3) & ~uint64_t{3}; }
+
+// The note at the start of buf (of buf.size() bytes), sized and checked as dump.c does; empty
+// when it does not fit. Like vmcoreinfo_update_phys_base, the byte after a VMCOREINFO descriptor
+// is set to NUL (it is padding, zero in Linux's note anyway).
+std::vector<std::byte> first_note(std::vector<std::byte> buf)
+{
+	if (buf.size() < note_header_size)
+		return {};
+	uint64_t namesz = load_le<uint32_t>(buf.data());
+	uint64_t descsz = load_le<uint32_t>(buf.data() + 4);
+	if (namesz > max_guest_note_size || descsz > max_guest_note_size)
+		return {};
+	uint64_t size = note_header_size + align4(namesz) + align4(descsz);
+	if (size > buf.size())
+		return {};
+	buf.resize(size);
+	uint64_t desc_end = note_header_size + align4(namesz) + descsz;
+	if (namesz == sizeof note_name &&
+	    !std::memcmp(buf.data() + note_header_size, note_name, sizeof note_name) &&
+	    desc_end < size)
+		buf[desc_end] = std::byte{0};
+	return buf;
+}
+
+std::string desc_text(const std::vector<std::byte> &note)
+{
+	uint64_t namesz = load_le<uint32_t>(note.data());
+	uint64_t descsz = load_le<uint32_t>(note.data() + 4);
+	const char *desc = reinterpret_cast<const char *>(note.data() + note_header_size +
+							  align4(namesz));
+	return std::string(desc, strnlen(desc, descsz));
+}
+
+struct DeviceFields {
+	Field has, guest_format, size, paddr;
+};
+
+// Vmcoreinfo from the device, or a reason why not.
+Result<Vmcoreinfo> from_device(QemuReader &r, const GuestMemoryMap &map)
+{
+	auto state = r.debug().symbol_with_prefix("vmcoreinfo_state");
+	auto layout = r.layout("VMCoreInfoState");
+	if (!state || !layout)
+		return make_error(ErrorCode::absent, "", "this QEMU has no vmcoreinfo device");
+	DeviceFields f;
+	VMCOREFS_TRY(layout->fields({{"has_vmcoreinfo", &f.has},
+				     {"vmcoreinfo.guest_format", &f.guest_format},
+				     {"vmcoreinfo.size", &f.size},
+				     {"vmcoreinfo.paddr", &f.paddr}}));
+	Field pointer{0, 8, {}, "vmcoreinfo_state"};
+	auto device = r.read_uint(*state, pointer);
+	if (!device)
+		return device.take_error();
+	if (*device == 0)
+		return make_error(ErrorCode::absent, "", "QEMU ran without -device vmcoreinfo");
+	auto has = r.read_bool(*device, f.has);
+	auto format = r.read_uint(*device, f.guest_format);
+	auto size = r.read_uint(*device, f.size);
+	auto paddr = r.read_uint(*device, f.paddr);
+	for (auto *v : {&format, &size, &paddr})
+		if (!*v)
+			return v->take_error();
+	if (!has || !*has)
+		return make_error(ErrorCode::absent, "",
+				  "the guest never wrote to the vmcoreinfo device (is its "
+				  "qemu_fw_cfg driver loaded?)");
+	if (*size < note_header_size || *size > max_guest_note_size)
+		return make_error(ErrorCode::corrupt, "", "the vmcoreinfo device's size is invalid");
+	if (*format != 1)
+		return make_error(ErrorCode::unsupported, "",
+				  "the vmcoreinfo device's format is not ELF");
+	std::vector<std::byte> buf(*size);
+	VMCOREFS_TRY(read_guest_physical(r.core(), map, *paddr, buf.data(), buf.size()));
+	Vmcoreinfo out;
+	out.note = first_note(std::move(buf));
+	if (out.note.empty())
+		return make_error(ErrorCode::corrupt, "",
+				  "the guest's VMCOREINFO note at " + hex(*paddr) + " is invalid");
+	out.source = "vmcoreinfo device (guest physical " + hex(*paddr) + ")";
+	out.text = desc_text(out.note);
+	return out;
+}
+
+// A page that starts with the kernel's VMCOREINFO note header and first key.
+bool looks_like_note(const std::byte *page, uint64_t available)
+{
+	if (available < 24 + sizeof first_key - 1)
+		return false;
+	uint32_t namesz = load_le<uint32_t>(page), type = load_le<uint32_t>(page + 8);
+	uint32_t descsz = load_le<uint32_t>(page + 4);
+	return namesz == sizeof note_name && type == 0 && descsz > 0 &&
+	       descsz <= available - 24 && !std::memcmp(page + 12, note_name, sizeof note_name) &&
+	       !std::memcmp(page + 24, first_key, sizeof first_key - 1);
+}
+
+// Scans one chunk's data (not its holes: a hole is zeros) for the note.
+std::optional<uint64_t> scan_chunk(const ProcessCore &core, const GuestChunk &c)
+{
+	int fd = core.file().fd();
+	auto bytes = core.file().bytes();
+	uint64_t end = c.core_offset + c.length;
+	for (uint64_t pos = c.core_offset; pos < end;) {
+		off_t data = lseek(fd, static_cast<off_t>(pos), SEEK_DATA);
+		if (data < 0 || static_cast<uint64_t>(data) >= end)
+			break;
+		off_t hole = lseek(fd, data, SEEK_HOLE);
+		uint64_t stop = hole < 0 ? end : std::min<uint64_t>(end, hole);
+		// Guest pages start where the chunk's guest address is page-aligned.
+		uint64_t skew = (c.guest - c.core_offset) & (page_size - 1);
+		uint64_t page = ((data + skew + page_size - 1) & ~(page_size - 1)) - skew;
+		for (; page + 24 < stop; page += page_size)
+			if (looks_like_note(bytes.data() + page, end - page))
+				return c.guest + (page - c.core_offset);
+		pos = stop;
+	}
+	return std::nullopt;
+}
+
+std::optional<Vmcoreinfo> scan_guest_ram(QemuReader &r, const GuestMemoryMap &map)
+{
+	for (const auto &segment : map.segments)
+		for (const auto &chunk : segment.chunks)
+			if (auto paddr = scan_chunk(r.core(), chunk)) {
+				uint64_t end = std::min<uint64_t>(segment.end, *paddr + page_size * 4);
+				std::vector<std::byte> buf(end - *paddr);
+				if (!read_guest_physical(r.core(), map, *paddr, buf.data(), buf.size()))
+					continue;
+				Vmcoreinfo out;
+				out.note = first_note(std::move(buf));
+				if (out.note.empty())
+					continue;
+				out.source = "found in guest RAM at " + hex(*paddr);
+				out.text = desc_text(out.note);
+				return out;
+			}
+	return std::nullopt;
+}
+
+} // namespace
+
+Vmcoreinfo find_vmcoreinfo(QemuReader &r, const GuestMemoryMap &map,
+			   std::vector<std::string> &warnings)
+{
+	auto device = from_device(r, map);
+	if (device)
+		return *device;
+	if (auto scanned = scan_guest_ram(r, map)) {
+		warnings.push_back("VMCOREINFO " + scanned->source + " (" + device.error().message +
+				   ")");
+		return *scanned;
+	}
+	warnings.push_back("no VMCOREINFO: " + device.error().message +
+			   ", and none was found in guest RAM; crash needs --kaslr for a KASLR "
+			   "kernel and drgn cannot read the vmcore");
+	return {};
+}
+
+std::optional<std::string> vmcoreinfo_value(const std::string &text, const std::string &key)
+{
+	std::string needle = key + "=";
+	for (size_t pos = 0; pos < text.size();) {
+		size_t eol = text.find('\n', pos);
+		if (eol == std::string::npos)
+			eol = text.size();
+		if (text.compare(pos, needle.size(), needle) == 0)
+			return text.substr(pos + needle.size(), eol - pos - needle.size());
+		pos = eol + 1;
+	}
+	return std::nullopt;
+}
+
+} // namespace vmcorefs

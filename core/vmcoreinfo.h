@@ -1,0 +1,31 @@
+// The guest kernel's VMCOREINFO note, which crash and drgn need to find a KASLR kernel. First
+// from QEMU's vmcoreinfo device (-device vmcoreinfo; the guest's qemu_fw_cfg driver wrote where
+// the note is), validated as dump-guest-memory validates it; otherwise by scanning guest RAM for
+// the kernel's page-aligned note ({11, descsz, 0, "VMCOREINFO"} then "OSRELEASE="), skipping
+// holes of the core.
+#pragma once
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "guest_memory_map.h"
+#include "qemu_reader.h"
+
+namespace vmcorefs {
+
+struct Vmcoreinfo {
+	std::vector<std::byte> note; // the whole ELF note, as it goes into PT_NOTE; empty if none
+	std::string source;          // where it came from, for `info`
+	std::string text;            // the descriptor, "KEY=VALUE\n" lines
+};
+
+// Never fails: a missing or invalid note is reported in warnings and yields an empty note.
+Vmcoreinfo find_vmcoreinfo(QemuReader &reader, const GuestMemoryMap &map,
+			   std::vector<std::string> &warnings);
+
+// The value of "KEY=" in VMCOREINFO text, if present.
+std::optional<std::string> vmcoreinfo_value(const std::string &text, const std::string &key);
+
+} // namespace vmcorefs

@@ -1,0 +1,25 @@
+// The CPU notes dump-guest-memory writes for an x86 guest, from the vCPU states: one NT_PRSTATUS
+// per vCPU (pid = cpu_index + 1; the x86_64 flavour when the first vCPU is in long mode, the i386
+// one otherwise), then one "QEMU" note (QEMUCPUState) per vCPU. vCPUs whose registers are stale
+// get no notes: a note with boot-time registers makes crash take a 64-bit guest for 32-bit.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "x86_cpu_state.h"
+
+namespace vmcorefs {
+
+struct X86Notes {
+	std::vector<std::byte> bytes;
+	uint16_t elf_machine = 62; // EM_X86_64
+	std::vector<std::string> warnings;
+};
+
+// state_size: sizeof(QEMUCPUState) of the core's QEMU (from its DWARF).
+X86Notes build_x86_notes(const X86Cpus &cpus, uint32_t state_size);
+
+} // namespace vmcorefs

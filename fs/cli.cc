@@ -1,0 +1,132 @@
+#include "cli.h"
+
+#include <cstdio>
+#include <getopt.h>
+
+namespace vmcorefs {
+namespace {
+
+enum LongOnly {
+	opt_info = 256,
+	opt_extract,
+	opt_compare,
+	opt_debuginfo,
+	opt_executable,
+	opt_debug_file_directory,
+};
+
+const struct option long_options[] = {
+	{"help", no_argument, nullptr, 'h'},
+	{"version", no_argument, nullptr, 'V'},
+	{"verbose", no_argument, nullptr, 'v'},
+	{"foreground", no_argument, nullptr, 'f'},
+	{"debug", no_argument, nullptr, 'd'},
+	{"info", no_argument, nullptr, opt_info},
+	{"extract", required_argument, nullptr, opt_extract},
+	{"compare", required_argument, nullptr, opt_compare},
+	{"debuginfo", required_argument, nullptr, opt_debuginfo},
+	{"executable", required_argument, nullptr, opt_executable},
+	{"debug-file-directory", required_argument, nullptr, opt_debug_file_directory},
+	{nullptr, 0, nullptr, 0},
+};
+
+Error usage_error(const std::string &message)
+{
+	return make_error(ErrorCode::usage, "", message + " (see vmcorefs --help)");
+}
+
+// Applies one option; false for an option getopt itself rejected.
+bool apply_option(int c, Options &o)
+{
+	switch (c) {
+	case 'h': o.mode = Mode::help; break;
+	case 'V': o.mode = Mode::version; break;
+	case 'v': o.verbose = true; break;
+	case 'f': o.foreground = true; break;
+	case 'd': o.debug = o.foreground = true; break;
+	case 'o': o.fuse_options.emplace_back(optarg); break;
+	case opt_info: o.mode = Mode::info; break;
+	case opt_extract: o.mode = Mode::extract; o.extract_path = optarg; break;
+	case opt_compare: o.mode = Mode::compare; o.compare_path = optarg; break;
+	case opt_debuginfo: o.load.debuginfo = optarg; break;
+	case opt_executable: o.load.executable = optarg; break;
+	case opt_debug_file_directory: o.load.debug_dirs.emplace_back(optarg); break;
+	default: return false;
+	}
+	return true;
+}
+
+} // namespace
+
+Result<Options> parse_command_line(int argc, char **argv)
+{
+	Options o;
+	int modes = 0;
+	optind = 1;
+	opterr = 0; // we print the one error line ourselves
+	for (int c; (c = getopt_long(argc, argv, "hVvfdo:", long_options, nullptr)) != -1;) {
+		if (!apply_option(c, o))
+			return usage_error(std::string("unknown or incomplete option '") +
+					   argv[optind - 1] + "'");
+		modes += c == opt_info || c == opt_extract || c == opt_compare;
+	}
+	if (o.mode == Mode::help || o.mode == Mode::version)
+		return o;
+	if (modes > 1)
+		return usage_error("--info, --extract and --compare exclude each other");
+	if (o.load.debug_dirs.empty())
+		o.load.debug_dirs.emplace_back("/usr/lib/debug");
+	int positional = argc - optind;
+	int wanted = o.mode == Mode::mount ? 2 : 1;
+	if (positional != wanted)
+		return usage_error(o.mode == Mode::mount ? "expected CORE and MOUNTPOINT"
+							 : "expected exactly one CORE");
+	o.load.core_path = argv[optind];
+	if (o.mode == Mode::mount)
+		o.mountpoint = argv[optind + 1];
+	return o;
+}
+
+void print_help(const char *argv0)
+{
+	std::printf(
+		"Usage: %s [OPTIONS] CORE MOUNTPOINT\n"
+		"       %s --info [-v] CORE\n"
+		"       %s --extract=FILE CORE\n"
+		"       %s --compare=REF.vmcore CORE\n"
+		"\n"
+		"Mount the guest memory of a crashed QEMU's process core as an ELF vmcore that crash,\n"
+		"drgn, gdb and makedumpfile read: MOUNTPOINT/guest.vmcore, MOUNTPOINT/blocks/,\n"
+		"MOUNTPOINT/ramblocks/, MOUNTPOINT/info and MOUNTPOINT/info.json.\n"
+		"\n"
+		"Modes:\n"
+		"  --info                 print QEMU version, machine, accelerator, guest blocks,\n"
+		"                         RAM blocks and absent memory; do not mount\n"
+		"  --extract=FILE         write guest.vmcore to FILE (sparse); do not mount\n"
+		"  --compare=REF.vmcore   compare what would be served with a vmcore QEMU wrote;\n"
+		"                         exit 0 when they agree, 3 when they differ\n"
+		"\n"
+		"Debug info (QEMU's DWARF):\n"
+		"  --debuginfo=PATH       file holding QEMU's debug info\n"
+		"  --executable=PATH      QEMU's binary, when it is no longer where the core says\n"
+		"  --debug-file-directory=DIR\n"
+		"                         where build-id trees and .gnu_debuglink files are looked\n"
+		"                         up (repeatable; default /usr/lib/debug)\n"
+		"  DEBUGINFOD_URLS        when set, debuginfod servers are asked as well\n"
+		"\n"
+		"Mounting:\n"
+		"  -f, --foreground       stay in the foreground\n"
+		"  -d, --debug            print FUSE requests (implies -f)\n"
+		"  -o OPT[,OPT...]        FUSE mount options, e.g. allow_other\n"
+		"\n"
+		"Other:\n"
+		"  -v, --verbose          with --info: where debug info came from, DWARF names used\n"
+		"  -h, --help             this text\n"
+		"  -V, --version          version\n"
+		"\n"
+		"Exit status: 0 success, 1 failure, 2 usage error, 3 vmcores differ (--compare).\n"
+		"See vmcorefs(1).\n",
+		argv0, argv0, argv0, argv0);
+}
+
+} // namespace vmcorefs

@@ -1,0 +1,42 @@
+// The command line: one parser, one Options value, one function per mode.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "guest_loader.h"
+
+namespace vmcorefs {
+
+enum class Mode { mount, info, extract, compare, help, version };
+
+struct Options {
+	Mode mode = Mode::mount;
+	LoadOptions load;
+	std::string mountpoint;
+	std::string extract_path; // --extract=FILE
+	std::string compare_path; // --compare=REF.vmcore
+	bool foreground = false;  // -f
+	bool debug = false;       // -d: FUSE debug output, implies -f
+	bool verbose = false;     // -v
+	std::vector<std::string> fuse_options; // -o, passed to FUSE
+};
+
+// Exit codes, as the man page documents them.
+enum ExitCode : int {
+	exit_ok = 0,
+	exit_failure = 1, // the input could not be understood or the operation failed
+	exit_usage = 2,   // bad command line
+	exit_differ = 3,  // --compare: the vmcores differ
+};
+
+// Parses argv; on a usage error prints one line and returns std::nullopt via ok()==false.
+Result<Options> parse_command_line(int argc, char **argv);
+void print_help(const char *argv0);
+
+int run_info(const Options &options);
+int run_mount(const Options &options);
+int run_extract(const Options &options);
+int run_compare(const Options &options);
+
+} // namespace vmcorefs

@@ -1,0 +1,51 @@
+// vmcorefs --compare=REF.vmcore CORE: what vmcorefs would serve, held against a vmcore QEMU wrote.
+#include <cstdio>
+
+#include "cli.h"
+#include "vmcore_compare.h"
+#include "vmcore_layout.h"
+
+namespace vmcorefs {
+namespace {
+
+int fail(const Error &error)
+{
+	std::fprintf(stderr, "vmcorefs: %s\n", error.to_string().c_str());
+	return exit_failure;
+}
+
+} // namespace
+
+int run_compare(const Options &options)
+{
+	auto reference_file = MappedFile::open(options.compare_path);
+	if (!reference_file)
+		return fail(reference_file.error());
+	auto reference = VmcoreView::parse(*reference_file);
+	if (!reference)
+		return fail(reference.error());
+	auto guest = load_guest(options.load);
+	if (!guest)
+		return fail(guest.error());
+	auto table = build_vmcore_table(guest->map);
+	if (!table)
+		return fail(table.error());
+	const MappedFile &core = guest->core->file();
+	auto ours = VmcoreView::parse(
+		"guest.vmcore", table->size(),
+		[&](uint64_t offset, void *dst, size_t length) {
+			return read_served(*table, core, offset, dst, length);
+		});
+	if (!ours)
+		return fail(ours.error());
+
+	CompareResult result = compare_vmcores(*ours, *reference);
+	for (const auto &line : result.summary)
+		std::printf("%s\n", line.c_str());
+	for (const auto &line : result.differences)
+		std::printf("differs: %s\n", line.c_str());
+	std::printf("%s\n", result.equal() ? "vmcores agree" : "vmcores differ");
+	return result.equal() ? exit_ok : exit_differ;
+}
+
+} // namespace vmcorefs

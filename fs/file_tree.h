@@ -1,0 +1,70 @@
+// FileTree: the immutable directory tree a mount serves, built once before the first request.
+//
+//	guest.vmcore            the ELF vmcore (core/vmcore_layout.h)
+//	info, info.json         texts given by the caller
+//	blocks/<start>-<end>    one per guest segment
+//	ramblocks/<idstr>       one per QEMU RAMBlock, idstr escaped (ramblock_file_name)
+//
+// Every file is an ExtentTable; nothing changes after build(), so any number of FUSE worker
+// threads read the tree without locks. Inode numbers are node indices plus one, which makes the
+// root FUSE_ROOT_ID (1) without fs/ code having to map between the two.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "error.h"
+#include "extent_table.h"
+#include "guest_memory_map.h"
+#include "mapped_file.h"
+
+namespace vmcorefs {
+
+struct Node {
+	std::string name;
+	uint64_t parent = 0;
+	bool directory = false;
+	std::vector<uint64_t> children; // directories: inode numbers, sorted by name
+	ExtentTable content;            // files
+	// Bytes the file would occupy on disk, for st_blocks: everything but core bytes, plus the
+	// core bytes up to what the core itself occupies. cp --sparse looks for holes only in files
+	// whose st_blocks is smaller than their size.
+	uint64_t allocated = 0;
+};
+
+struct TreeTexts {
+	std::string info;
+	std::string info_json;
+};
+
+class FileTree {
+public:
+	static constexpr uint64_t root = 1;
+
+	// Lays out every file of the mount. Errors: bad_structure from build_vmcore_table, corrupt
+	// when an extent points past the end of the core. Names that cannot be served (a RAMBlock
+	// name longer than NAME_MAX once escaped, a duplicate) are left out with a warning.
+	static Result<FileTree> build(const GuestMemoryMap &map, const MappedFile &core,
+				      TreeTexts texts);
+
+	// nullptr for an inode number that is not in the tree.
+	const Node *node(uint64_t ino) const;
+	// The inode number of parent's child called name; 0 when there is none.
+	uint64_t lookup(uint64_t parent, std::string_view name) const;
+	size_t node_count() const { return nodes_.size(); }
+	const std::vector<std::string> &warnings() const { return warnings_; }
+
+private:
+	uint64_t add_node(uint64_t parent, std::string name);
+	uint64_t add_directory(uint64_t parent, std::string name);
+	void add_file(uint64_t parent, std::string name, ExtentTable content,
+		      uint64_t core_allocated);
+	void sort_children();
+
+	std::vector<Node> nodes_;
+	std::vector<std::string> warnings_;
+};
+
+} // namespace vmcorefs

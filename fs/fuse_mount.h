@@ -1,0 +1,47 @@
+// FuseMount: one FUSE session serving a FileTree at a mount point, from mount to unmount (RAII).
+// Mounting and serving are separate steps so that the caller can act in between, once the mount
+// is usable: detach from the terminal (vmcorefs) or tell a waiting test that it may start.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "error.h"
+#include "file_tree.h"
+#include "fuse_ops.h"
+#include "mapped_file.h"
+
+struct fuse_session;
+
+namespace vmcorefs {
+
+struct MountSettings {
+	std::string mountpoint;
+	std::vector<std::string> fuse_options; // -o values from the user, e.g. "allow_other"
+	bool debug = false;                    // libfuse's request trace on stderr
+};
+
+class FuseMount {
+public:
+	// Mounts read-only ("ro,default_permissions,fsname=vmcorefs,subtype=vmcorefs" plus the
+	// user's options). tree and core must outlive the FuseMount.
+	static Result<std::unique_ptr<FuseMount>> mount(const FileTree &tree, const MappedFile &core,
+							const MountSettings &settings);
+	~FuseMount();
+	FuseMount(const FuseMount &) = delete;
+	FuseMount &operator=(const FuseMount &) = delete;
+
+	// Serves with worker threads until the file system is unmounted or SIGINT, SIGTERM or
+	// SIGHUP arrives.
+	Result<void> serve();
+
+private:
+	FuseMount() = default;
+
+	ServeContext context_;
+	fuse_session *session_ = nullptr;
+	std::string mountpoint_;
+};
+
+} // namespace vmcorefs

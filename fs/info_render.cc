@@ -1,0 +1,130 @@
+#include "info_render.h"
+
+#include <cinttypes>
+#include <cstdio>
+
+namespace vmcorefs {
+namespace {
+
+std::string format(const char *fmt, auto... args)
+{
+	char buf[512];
+	int n = std::snprintf(buf, sizeof buf, fmt, args...);
+	return std::string(buf, n < 0 ? 0 : std::min<size_t>(n, sizeof buf - 1));
+}
+
+uint64_t present_bytes(const RamBlockInfo &block)
+{
+	uint64_t n = 0;
+	for (const auto &piece : block.pieces)
+		n += piece.present() ? piece.length : 0;
+	return n;
+}
+
+// The table QEMU's scripts/dump-guest-memory.py prints, one row per final block.
+std::string render_blocks(const GuestMemoryMap &map)
+{
+	std::string out = "guest RAM blocks:\n"
+			  "target_start     target_end       host_addr\n"
+			  "---------------- ---------------- ----------------\n";
+	for (const auto &b : map.blocks)
+		out += format("%016" PRIx64 " %016" PRIx64 " %016" PRIx64 "\n", b.start, b.end,
+			      b.host);
+	return out;
+}
+
+// The table of QEMU's `info ramblock`, plus how much of each block the core holds.
+std::string render_ramblocks(const GuestMemoryMap &map)
+{
+	std::string out = format("%24s  %18s %18s %18s %18s\n", "Block Name", "Offset", "Used",
+				 "Total", "In core");
+	for (const auto &b : map.ramblocks)
+		out += format("%24s  0x%016" PRIx64 " 0x%016" PRIx64 " 0x%016" PRIx64
+			      " 0x%016" PRIx64 "\n",
+			      b.idstr.c_str(), b.offset, b.used_length, b.max_length,
+			      present_bytes(b));
+	return out;
+}
+
+std::string render_absent(const GuestMemoryMap &map)
+{
+	if (map.absent.empty())
+		return "absent guest memory: none\n";
+	std::string out = "absent guest memory (not in guest.vmcore):\n";
+	for (const auto &a : map.absent)
+		out += format("  guest 0x%016" PRIx64 "-0x%016" PRIx64 " (%s)\n", a.start, a.end,
+			      to_string(a.reason));
+	return out;
+}
+
+std::string json_string(const std::string &s)
+{
+	std::string out = "\"";
+	for (unsigned char c : s) {
+		if (c == '"' || c == '\\')
+			out += '\\', out += static_cast<char>(c);
+		else if (c < 0x20)
+			out += format("\\u%04x", c);
+		else
+			out += static_cast<char>(c);
+	}
+	return out + "\"";
+}
+
+template <typename T, typename F> std::string json_array(const std::vector<T> &items, F item)
+{
+	std::string out = "[";
+	for (size_t i = 0; i < items.size(); i++)
+		out += (i ? ",\n    " : "\n    ") + item(items[i]);
+	return out + (items.empty() ? "]" : "\n  ]");
+}
+
+} // namespace
+
+std::string render_info(const LoadedGuest &guest)
+{
+	const GuestMemoryMap &map = guest.map;
+	std::string out;
+	out += "core:        " + guest.core->path() + "\n";
+	out += "QEMU:        " + map.qemu_version + "\n";
+	out += "machine:     " + map.machine + "\n";
+	out += "accelerator: " + map.accelerator + "\n\n";
+	out += render_blocks(map) + "\n";
+	out += render_absent(map) + "\n";
+	out += "RAM blocks:\n" + render_ramblocks(map);
+	if (!map.warnings.empty()) {
+		out += "\nwarnings:\n";
+		for (const auto &w : map.warnings)
+			out += "  " + w + "\n";
+	}
+	return out;
+}
+
+std::string render_info_json(const LoadedGuest &guest)
+{
+	const GuestMemoryMap &map = guest.map;
+	std::string out = "{\n";
+	out += "  \"core\": " + json_string(guest.core->path()) + ",\n";
+	out += "  \"qemu_version\": " + json_string(map.qemu_version) + ",\n";
+	out += "  \"machine\": " + json_string(map.machine) + ",\n";
+	out += "  \"accelerator\": " + json_string(map.accelerator) + ",\n";
+	out += "  \"blocks\": " + json_array(map.blocks, [](const GuestBlock &b) {
+		return format("{\"start\": %" PRIu64 ", \"end\": %" PRIu64 ", \"host\": %" PRIu64 "}",
+			      b.start, b.end, b.host);
+	}) + ",\n";
+	out += "  \"absent\": " + json_array(map.absent, [](const AbsentRange &a) {
+		return format("{\"start\": %" PRIu64 ", \"end\": %" PRIu64 ", \"reason\": \"%s\"}",
+			      a.start, a.end, to_string(a.reason));
+	}) + ",\n";
+	out += "  \"ramblocks\": " + json_array(map.ramblocks, [](const RamBlockInfo &b) {
+		return "{\"idstr\": " + json_string(b.idstr) +
+		       format(", \"offset\": %" PRIu64 ", \"used_length\": %" PRIu64
+			      ", \"max_length\": %" PRIu64 ", \"host\": %" PRIu64
+			      ", \"in_core\": %" PRIu64 "}",
+			      b.offset, b.used_length, b.max_length, b.host, present_bytes(b));
+	}) + ",\n";
+	out += "  \"warnings\": " + json_array(map.warnings, json_string) + "\n";
+	return out + "}\n";
+}
+
+} // namespace vmcorefs

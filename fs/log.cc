@@ -1,0 +1,40 @@
+#include "log.h"
+
+#include <atomic>
+#include <cstdio>
+#include <syslog.h>
+
+namespace vmcorefs {
+namespace {
+
+std::atomic<bool> use_syslog = false;
+
+} // namespace
+
+void log_line(const std::string &line)
+{
+	if (use_syslog)
+		syslog(LOG_ERR, "%s", line.c_str());
+	else
+		std::fprintf(stderr, "vmcorefs: %s\n", line.c_str());
+}
+
+void log_to_syslog()
+{
+	openlog("vmcorefs", LOG_PID, LOG_DAEMON);
+	use_syslog = true;
+}
+
+void report_guest(const LoadedGuest &guest, const std::vector<std::string> &more_warnings)
+{
+	const std::string &core = guest.core->path();
+	for (const AbsentRange &range : guest.map.absent)
+		log_line(core + ": guest " + hex(range.start) + "-" + hex(range.end) +
+			 " absent from the core (" + to_string(range.reason) + ")");
+	for (const std::string &warning : guest.map.warnings)
+		log_line(core + ": " + warning);
+	for (const std::string &warning : more_warnings)
+		log_line(core + ": " + warning);
+}
+
+} // namespace vmcorefs

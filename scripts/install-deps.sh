@@ -1,0 +1,25 @@
+#!/bin/sh
+# Installs everything vmcorefs needs to build, and everything its real-QEMU and peer tests run,
+# from Debian 12's archive. Run as root on a fresh machine; safe to run again.
+set -eu
+
+# apt-get source needs deb-src entries for QEMU's source package.
+if ! grep -rqs '^Types:.*deb-src' /etc/apt/sources.list.d/ && ! grep -qs '^deb-src' /etc/apt/sources.list; then
+	cat >/etc/apt/sources.list.d/vmcorefs-deb-src.sources <<'SRC'
+Types: deb-src
+URIs: http://deb.debian.org/debian
+Suites: bookworm bookworm-updates
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+SRC
+fi
+
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q
+apt-get install -y -q --no-install-recommends \
+	build-essential cmake pkg-config ninja-build \
+	libfuse3-dev fuse3 libelf-dev libdw-dev libxxhash-dev libgtest-dev \
+	meson python3 python3-venv flex bison libglib2.0-dev libpixman-1-dev libfdt-dev zlib1g-dev dpkg-dev \
+	gdb crash python3-drgn makedumpfile elfutils binutils dwz debuginfod \
+	busybox-static cpio kmod xz-utils zstd ca-certificates \
+	qemu-system-data seabios

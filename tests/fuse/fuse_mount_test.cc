@@ -1,0 +1,400 @@
+// The FUSE front end end to end: a synthetic guest over a sparse file pretending to be a core,
+// laid out by FileTree, mounted by FuseMount in a child process and read through the kernel as
+// crash and cp would. Also --extract's copying, which must give the same bytes.
+#include <cerrno>
+#include <csignal>
+#include <cstring>
+#include <dirent.h>
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <poll.h>
+#include <set>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+#include "extract.h"
+#include "file_tree.h"
+#include "fuse_mount.h"
+#include "vmcore_layout.h"
+
+namespace vmcorefs {
+namespace {
+
+constexpr uint64_t page = 4096;
+constexpr int timeout_ms = 20000;
+
+using Bytes = std::vector<uint8_t>;
+
+class TempDir {
+public:
+	TempDir()
+	{
+		char name[] = "/tmp/vmcorefs-fuse-test.XXXXXX";
+		if (!mkdtemp(name))
+			throw std::runtime_error(std::string("mkdtemp: ") + std::strerror(errno));
+		path_ = name;
+	}
+	~TempDir() { std::system(("rm -rf '" + path_ + "'").c_str()); }
+	std::string file(const std::string &name) const { return path_ + "/" + name; }
+
+private:
+	std::string path_;
+};
+
+// Bytes whose values depend on their position and seed, so a read from the wrong place shows.
+Bytes pattern(size_t size, uint8_t seed)
+{
+	Bytes bytes(size);
+	for (size_t i = 0; i < size; i++)
+		bytes[i] = static_cast<uint8_t>(seed + i * 7 + (i >> 12));
+	return bytes;
+}
+
+// The pretend core: 16 pages; data in pages 0-1, 6-7 and 10-13, holes elsewhere.
+struct FakeCore {
+	static constexpr uint64_t size = 16 * page;
+	static void write(const std::string &path)
+	{
+		int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_TRUNC, 0600);
+		ASSERT_GE(fd, 0);
+		for (uint64_t first : {0, 6, 10}) {
+			uint64_t pages = first == 10 ? 4 : 2;
+			Bytes data = pattern(pages * page, static_cast<uint8_t>(first));
+			ASSERT_EQ(pwrite(fd, data.data(), data.size(), static_cast<off_t>(first * page)),
+				  static_cast<ssize_t>(data.size()));
+		}
+		ASSERT_EQ(ftruncate(fd, size), 0);
+		::close(fd);
+	}
+};
+
+GuestMemoryMap synthetic_map()
+{
+	GuestMemoryMap map;
+	// Guest [0, 0x4000): core pages 0-3 (data, data, hole, hole).
+	map.segments.push_back({0, 0x4000, {{0, 0x4000, 0}}});
+	// Guest [0x100000, 0x106000): core pages 6-7, then 10-13.
+	map.segments.push_back(
+		{0x100000, 0x106000, {{0x100000, 0x2000, 6 * page}, {0x102000, 0x4000, 10 * page}}});
+	RamBlockInfo ram{"pc.ram", 0x7f0000000000, 0, 0x6000, 0x6000, 0, -1, {}};
+	ram.pieces = {{0x7f0000000000, 0x4000, 0, AbsentReason::unmapped},
+		      {0x7f0000004000, 0x2000, std::nullopt, AbsentReason::not_dumped}};
+	RamBlockInfo vram{"0000:00:02.0/vga.vram", 0x7f1000000000, 0, 0x2000, 0x2000, 0, -1, {}};
+	vram.pieces = {{0x7f1000000000, 0x2000, 6 * page, AbsentReason::unmapped}};
+	map.ramblocks = {ram, vram};
+	for (int i = 0; i < 0x3c; i++)
+		map.notes.push_back(static_cast<std::byte>(0xa0 + i));
+	return map;
+}
+
+const TreeTexts texts{"info text\n", "{\"info\": true}\n"};
+
+// The expected bytes of a served file: its extents, with core bytes read from the core by pread.
+Bytes expected_bytes(const ExtentTable &table, int core_fd)
+{
+	Bytes bytes(table.size());
+	for (const Extent &e : table.extents()) {
+		if (e.source == Extent::Source::generated) {
+			std::memcpy(bytes.data() + e.offset, table.generated().data() + e.source_offset,
+				    e.length);
+		} else if (e.source == Extent::Source::core) {
+			EXPECT_EQ(pread(core_fd, bytes.data() + e.offset, e.length,
+					static_cast<off_t>(e.source_offset)),
+				  static_cast<ssize_t>(e.length));
+		}
+	}
+	return bytes;
+}
+
+Bytes core_bytes(const std::string &core, uint64_t offset, size_t length)
+{
+	Bytes bytes(length);
+	int fd = ::open(core.c_str(), O_RDONLY);
+	EXPECT_EQ(pread(fd, bytes.data(), length, static_cast<off_t>(offset)),
+		  static_cast<ssize_t>(length));
+	::close(fd);
+	return bytes;
+}
+
+// Reads a whole file through the kernel; errno of the first failing read in *error.
+Bytes read_file(const std::string &path, int *error = nullptr)
+{
+	Bytes bytes;
+	int fd = ::open(path.c_str(), O_RDONLY);
+	EXPECT_GE(fd, 0) << path << ": " << std::strerror(errno);
+	Bytes buffer(1 << 20);
+	for (ssize_t n; (n = ::read(fd, buffer.data(), buffer.size())) != 0;) {
+		if (n < 0) {
+			if (error)
+				*error = errno;
+			break;
+		}
+		bytes.insert(bytes.end(), buffer.begin(), buffer.begin() + n);
+	}
+	::close(fd);
+	return bytes;
+}
+
+std::set<std::string> list_directory(const std::string &path)
+{
+	std::set<std::string> names;
+	DIR *dir = opendir(path.c_str());
+	EXPECT_NE(dir, nullptr) << path;
+	while (dirent *entry = dir ? readdir(dir) : nullptr)
+		names.insert(entry->d_name);
+	if (dir)
+		closedir(dir);
+	return names;
+}
+
+// A mount served by a child process (so that a crash in the daemon fails the test instead of
+// killing it). The child says when the mount is ready through a pipe; the destructor always
+// unmounts and reaps the child, killing it if it does not exit in time.
+class ChildMount {
+public:
+	ChildMount(const std::string &core, const std::string &mountpoint, const std::string &log)
+		: mountpoint_(mountpoint)
+	{
+		int ready[2];
+		if (pipe2(ready, O_CLOEXEC) != 0)
+			return;
+		child_ = fork();
+		if (child_ == 0) {
+			::close(ready[0]);
+			_exit(serve_in_child(core, mountpoint, log, ready[1]));
+		}
+		::close(ready[1]);
+		pollfd p = {ready[0], POLLIN, 0};
+		char byte = 0;
+		mounted_ = poll(&p, 1, timeout_ms) == 1 && ::read(ready[0], &byte, 1) == 1 && byte == 'r';
+		::close(ready[0]);
+	}
+	~ChildMount()
+	{
+		if (mounted_ && umount2(mountpoint_.c_str(), 0) != 0)
+			umount2(mountpoint_.c_str(), MNT_DETACH);
+		if (child_ > 0)
+			reap();
+	}
+	ChildMount(const ChildMount &) = delete;
+	ChildMount &operator=(const ChildMount &) = delete;
+
+	bool mounted() const { return mounted_; }
+
+private:
+	static int serve_in_child(const std::string &core_path, const std::string &mountpoint,
+				  const std::string &log, int ready)
+	{
+		int log_fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		dup2(log_fd, STDERR_FILENO);
+		auto core = MappedFile::open(core_path);
+		if (!core)
+			return 1;
+		auto tree = FileTree::build(synthetic_map(), *core, texts);
+		if (!tree)
+			return 2;
+		auto mount = FuseMount::mount(*tree, *core, {mountpoint, {}, false});
+		if (!mount)
+			return 3;
+		if (::write(ready, "r", 1) != 1)
+			return 4;
+		return (*mount)->serve().ok() ? 0 : 5;
+	}
+
+	void reap()
+	{
+		int pidfd = static_cast<int>(syscall(SYS_pidfd_open, child_, 0));
+		pollfd p = {pidfd, POLLIN, 0};
+		if (pidfd < 0 || poll(&p, 1, timeout_ms) != 1)
+			kill(child_, SIGKILL);
+		if (pidfd >= 0)
+			::close(pidfd);
+		int status = 0;
+		waitpid(child_, &status, 0);
+		EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
+			<< "the FUSE daemon ended with status " << status;
+	}
+
+	std::string mountpoint_;
+	pid_t child_ = -1;
+	bool mounted_ = false;
+};
+
+class FuseMountTest : public ::testing::Test {
+protected:
+	void SetUp() override
+	{
+		if (access("/dev/fuse", R_OK | W_OK) != 0)
+			GTEST_SKIP() << "/dev/fuse is missing or not usable here: "
+				     << std::strerror(errno);
+		core_ = dir_.file("core.1234");
+		mnt_ = dir_.file("mnt");
+		log_ = dir_.file("daemon.log");
+		ASSERT_NO_FATAL_FAILURE(FakeCore::write(core_));
+		ASSERT_EQ(mkdir(mnt_.c_str(), 0755), 0);
+		mount_ = std::make_unique<ChildMount>(core_, mnt_, log_);
+		ASSERT_TRUE(mount_->mounted()) << "the daemon did not get the mount ready";
+	}
+	void TearDown() override { mount_.reset(); }
+
+	std::string path(const std::string &name) const { return mnt_ + "/" + name; }
+	ExtentTable vmcore_table() const { return build_vmcore_table(synthetic_map()).value(); }
+
+	TempDir dir_;
+	std::string core_, mnt_, log_;
+	std::unique_ptr<ChildMount> mount_;
+};
+
+TEST_F(FuseMountTest, ListsTheTree)
+{
+	EXPECT_EQ(list_directory(mnt_), (std::set<std::string>{".", "..", "guest.vmcore", "info",
+								"info.json", "blocks", "ramblocks"}));
+	EXPECT_EQ(list_directory(path("blocks")),
+		  (std::set<std::string>{".", "..", "0000000000000000-0000000000004000",
+					 "0000000000100000-0000000000106000"}));
+	EXPECT_EQ(list_directory(path("ramblocks")),
+		  (std::set<std::string>{".", "..", "pc.ram", "0000:00:02.0%2Fvga.vram"}));
+	struct stat st;
+	ASSERT_EQ(stat(path("guest.vmcore").c_str(), &st), 0);
+	EXPECT_EQ(st.st_mode, S_IFREG | 0444);
+	EXPECT_EQ(static_cast<uint64_t>(st.st_size), vmcore_table().size());
+	ASSERT_EQ(stat(path("blocks").c_str(), &st), 0);
+	EXPECT_EQ(st.st_mode, S_IFDIR | 0555);
+	EXPECT_EQ(stat(path("nothing").c_str(), &st), -1);
+	EXPECT_EQ(errno, ENOENT);
+}
+
+TEST_F(FuseMountTest, ServesTheBytesOfEveryFile)
+{
+	int core_fd = ::open(core_.c_str(), O_RDONLY);
+	EXPECT_EQ(read_file(path("guest.vmcore")), expected_bytes(vmcore_table(), core_fd));
+	::close(core_fd);
+	Bytes block = core_bytes(core_, 6 * page, 2 * page);
+	Bytes rest = core_bytes(core_, 10 * page, 4 * page);
+	block.insert(block.end(), rest.begin(), rest.end());
+	EXPECT_EQ(read_file(path("blocks/0000000000100000-0000000000106000")), block);
+	EXPECT_EQ(read_file(path("blocks/0000000000000000-0000000000004000")),
+		  core_bytes(core_, 0, 4 * page));
+	EXPECT_EQ(read_file(path("ramblocks/0000:00:02.0%2Fvga.vram")),
+		  core_bytes(core_, 6 * page, 2 * page));
+	Bytes info = read_file(path("info"));
+	EXPECT_EQ(std::string(info.begin(), info.end()), texts.info);
+	Bytes json = read_file(path("info.json"));
+	EXPECT_EQ(std::string(json.begin(), json.end()), texts.info_json);
+}
+
+TEST_F(FuseMountTest, ReadsAtTheEndAreShort)
+{
+	int fd = ::open(path("blocks/0000000000100000-0000000000106000").c_str(), O_RDONLY);
+	ASSERT_GE(fd, 0);
+	char buffer[100];
+	EXPECT_EQ(pread(fd, buffer, sizeof buffer, 0x6000 - 10), 10);
+	EXPECT_EQ(pread(fd, buffer, sizeof buffer, 0x6000), 0);
+	::close(fd);
+}
+
+TEST_F(FuseMountTest, AbsentMemoryReadsFailWithEio)
+{
+	int fd = ::open(path("ramblocks/pc.ram").c_str(), O_RDONLY | O_DIRECT);
+	ASSERT_GE(fd, 0);
+	alignas(4096) static char buffer[page];
+	EXPECT_EQ(pread(fd, buffer, page, 0), static_cast<ssize_t>(page));
+	EXPECT_EQ(pread(fd, buffer, page, 0x4000), -1);
+	EXPECT_EQ(errno, EIO);
+	::close(fd);
+}
+
+TEST_F(FuseMountTest, EverythingThatWritesFailsWithErofs)
+{
+	std::string vmcore = path("guest.vmcore");
+	EXPECT_EQ(::open(vmcore.c_str(), O_WRONLY), -1);
+	EXPECT_EQ(errno, EROFS);
+	EXPECT_EQ(::open(path("new").c_str(), O_WRONLY | O_CREAT, 0644), -1);
+	EXPECT_EQ(errno, EROFS);
+	EXPECT_EQ(truncate(vmcore.c_str(), 0), -1);
+	EXPECT_EQ(errno, EROFS);
+	EXPECT_EQ(mkdir(path("dir").c_str(), 0755), -1);
+	EXPECT_EQ(errno, EROFS);
+	EXPECT_EQ(unlink(path("info").c_str()), -1);
+	EXPECT_EQ(errno, EROFS);
+	EXPECT_EQ(rename(path("info").c_str(), path("info2").c_str()), -1);
+	EXPECT_EQ(errno, EROFS);
+	EXPECT_EQ(chmod(vmcore.c_str(), 0600), -1);
+	EXPECT_EQ(errno, EROFS);
+	EXPECT_EQ(setxattr(vmcore.c_str(), "user.x", "1", 1, 0), -1);
+	EXPECT_EQ(errno, EROFS);
+}
+
+// SEEK_DATA and SEEK_HOLE through the kernel, against the core's holes (pages 2-3 of block 0).
+TEST_F(FuseMountTest, SeekFindsTheCoresHoles)
+{
+	int fd = ::open(path("guest.vmcore").c_str(), O_RDONLY);
+	ASSERT_GE(fd, 0);
+	const off_t memory = static_cast<off_t>(page); // headers and notes fit in one page
+	EXPECT_EQ(lseek(fd, 0, SEEK_DATA), 0);
+	EXPECT_EQ(lseek(fd, 0, SEEK_HOLE), memory + 2 * static_cast<off_t>(page));
+	EXPECT_EQ(lseek(fd, memory + 2 * page, SEEK_DATA), memory + 4 * static_cast<off_t>(page));
+	EXPECT_EQ(lseek(fd, memory + 4 * page, SEEK_HOLE), memory + 10 * static_cast<off_t>(page));
+	EXPECT_EQ(lseek(fd, memory + 10 * page, SEEK_DATA), -1);
+	EXPECT_EQ(errno, ENXIO);
+	::close(fd);
+}
+
+// A core cut short under the mount: reads of what is gone fail with EIO (not SIGBUS in the
+// daemon, not a silent short read), and the daemon says so once, naming the core.
+TEST_F(FuseMountTest, ACoreThatShrinksGivesEio)
+{
+	ASSERT_EQ(truncate(core_.c_str(), 4 * page), 0);
+	int error = 0;
+	Bytes got = read_file(path("blocks/0000000000100000-0000000000106000"), &error);
+	EXPECT_EQ(error, EIO);
+	EXPECT_TRUE(got.empty()) << got.size() << " bytes read";
+	EXPECT_EQ(read_file(path("blocks/0000000000000000-0000000000004000")),
+		  core_bytes(core_, 0, 4 * page)); // what is still there still reads
+	mount_.reset();
+	Bytes log = read_file(log_);
+	std::string text(log.begin(), log.end());
+	EXPECT_NE(text.find("vmcorefs: " + core_ + ": the core shrank while mounted"),
+		  std::string::npos)
+		<< text;
+}
+
+TEST(ExtractFile, WritesTheSameBytesAsSparseAsTheCore)
+{
+	TempDir dir;
+	std::string core_path = dir.file("core"), out = dir.file("guest.vmcore");
+	ASSERT_NO_FATAL_FAILURE(FakeCore::write(core_path));
+	auto core = MappedFile::open(core_path);
+	ASSERT_TRUE(core.ok());
+	ExtentTable table = build_vmcore_table(synthetic_map()).value();
+	auto done = extract_file(table, *core, out);
+	ASSERT_TRUE(done.ok()) << done.error().to_string();
+	EXPECT_EQ(read_file(out), expected_bytes(table, core->fd()));
+	int fd = ::open(out.c_str(), O_RDONLY);
+	EXPECT_EQ(lseek(fd, 0, SEEK_HOLE), static_cast<off_t>(3 * page)); // core pages 2-3
+	EXPECT_EQ(lseek(fd, 3 * page, SEEK_DATA), static_cast<off_t>(5 * page));
+	::close(fd);
+}
+
+TEST(ExtractFile, AShortCoreIsAnErrorAndLeavesNoFile)
+{
+	TempDir dir;
+	std::string core_path = dir.file("core"), out = dir.file("guest.vmcore");
+	ASSERT_NO_FATAL_FAILURE(FakeCore::write(core_path));
+	auto core = MappedFile::open(core_path);
+	ASSERT_TRUE(core.ok());
+	ASSERT_EQ(truncate(core_path.c_str(), 8 * page), 0);
+	auto done = extract_file(build_vmcore_table(synthetic_map()).value(), *core, out);
+	ASSERT_FALSE(done.ok());
+	EXPECT_EQ(done.error().code, ErrorCode::truncated);
+	EXPECT_EQ(done.error().file, core_path);
+	EXPECT_NE(done.error().message.find("0x8000"), std::string::npos) << done.error().message;
+	EXPECT_NE(access(out.c_str(), F_OK), 0);
+}
+
+} // namespace
+} // namespace vmcorefs

@@ -1,0 +1,109 @@
+#!/bin/bash
+# Boots Debian's kernel under the debug-info QEMU in SCENARIO, freezes the guest, and writes into
+# OUTDIR three views of that one instant: QEMU's own vmcore (reference.vmcore, the ground truth),
+# the QEMU process core taken by gdb (gcore.core) and the one the Linux kernel writes on SIGABRT
+# (kernel.core), plus OUTDIR/manifest (key=value lines) for the tests that read them.
+set -eu
+usage() { echo "usage: make-scenario.sh idle|panic OUTDIR" >&2; exit 2; }
+[ $# -eq 2 ] || usage
+scenario=$1
+here=$(cd "$(dirname "$0")" && pwd)
+cpus=2
+
+# What a scenario varies: QEMU devices, extra kernel arguments, and the serial-console line
+# (a grep pattern) that says the guest has reached the state to capture.
+qemu_args=(-device vmcoreinfo)
+case $scenario in
+idle) append='' until='^VMCOREFS-READY ' ;;
+# The line after the panic message: by then the other vCPU is stopped and the panicking one idles.
+panic) append=vmcorefs.panic=1 until='end Kernel panic - not syncing: sysrq triggered crash' ;;
+*) usage ;;
+esac
+
+qemu=$("$here/build-qemu.sh")
+kdir=$("$here/fetch-kernel.sh")
+initrd=$("$here/make-initramfs.sh" "$kdir")
+release=$(cat "$kdir/release")
+
+rm -rf "$2"
+mkdir -p "$2"
+out=$(cd "$2" && pwd)
+
+say() { echo "make-scenario: $scenario: $*" >&2; }
+fail() {
+	say "$*"
+	echo "--- serial console (last 20 lines):" >&2; tail -n 20 "$out/serial.log" >&2 2>/dev/null || true
+	echo "--- QEMU output:" >&2; cat "$out/qemu.log" >&2
+	exit 1
+}
+# A dead child stays in /proc as a zombie until waited for, so test its state, not kill -0.
+alive() { case $(sed -n 's/^State:[[:space:]]*//p' "/proc/$pid/status" 2>/dev/null) in '' | Z* | X*) return 1 ;; esac; }
+start=$(date +%s)
+elapsed() { echo $(($(date +%s) - start)); }
+
+# cwd = OUTDIR because a relative core_pattern (Debian's default "core") is relative to it.
+(cd "$out" && ulimit -c unlimited && exec "$qemu" -L /usr/share/qemu -L /usr/share/seabios \
+	-machine pc -m 512 -smp $cpus -accel tcg -nodefaults -display none "${qemu_args[@]}" \
+	-kernel "$kdir/vmlinuz" -initrd "$initrd" -append "console=ttyS0 panic=0 $append" \
+	-serial "file:$out/serial.log" -qmp "unix:$out/qmp.sock,server=on,wait=off") \
+	</dev/null >"$out/qemu.log" 2>&1 &
+pid=$!
+trap 'kill -KILL $pid 2>/dev/null || true' EXIT
+trap 'exit 1' HUP INT TERM
+
+until grep -q "$until" "$out/serial.log" 2>/dev/null; do
+	alive || fail "QEMU exited before the guest printed '$until'"
+	[ "$(elapsed)" -lt 300 ] || fail "no '$until' on the serial console after 300 s"
+	sleep 1
+done
+say "guest reached '$until' after $(elapsed) s"
+
+start=$(date +%s)
+timeout 300 /usr/bin/python3 "$here/qmp.py" "$out/qmp.sock" stop \
+	"{\"execute\": \"dump-guest-memory\", \"arguments\": {\"paging\": false, \"protocol\": \"file:$out/reference.vmcore\"}}" ||
+	fail "QMP stop + dump-guest-memory failed or timed out"
+say "reference.vmcore written in $(elapsed) s"
+
+# debuginfod off: gdb would otherwise try the network (DEBUGINFOD_URLS) for every shared library.
+start=$(date +%s)
+if ! timeout 600 gdb -nx -batch -iex 'set debuginfod enabled off' -p $pid -ex "gcore $out/gcore.core" \
+	>"$out/gdb.log" 2>&1 || [ ! -s "$out/gcore.core" ]; then
+	cat "$out/gdb.log" >&2
+	fail "gcore failed or timed out"
+fi
+say "gcore.core written in $(elapsed) s"
+
+start=$(date +%s)
+kill -ABRT $pid
+while alive; do
+	[ "$(elapsed)" -lt 300 ] || fail "QEMU still not dead 300 s after SIGABRT"
+	sleep 1
+done
+status=0
+wait $pid 2>/dev/null || status=$?  # 2>/dev/null: no "Aborted (core dumped)" job notice
+[ $status -eq 134 ] || fail "QEMU exited with status $status after SIGABRT, expected 134"
+for f in "$out/core.$pid" "$out/core"; do
+	[ -f "$f" ] && mv "$f" "$out/kernel.core" && break
+done
+if [ -f "$out/kernel.core" ]; then
+	say "kernel.core written in $(elapsed) s"
+else
+	say "no core file in $out after SIGABRT (core_pattern is '$(cat /proc/sys/kernel/core_pattern)'); gcore only"
+fi
+
+{
+	echo "scenario=$scenario"
+	echo "qemu=$qemu"
+	echo "qemu_pid=$pid"
+	echo "cpus=$cpus"
+	echo "vmlinux=$kdir/vmlinux"
+	echo "vmlinuz=$kdir/vmlinuz"
+	echo "initramfs=$initrd"
+	echo "release=$release"
+	echo "reference=$out/reference.vmcore"
+	echo "gcore_core=$out/gcore.core"
+	[ ! -f "$out/kernel.core" ] || echo "kernel_core=$out/kernel.core"
+	echo "serial_log=$out/serial.log"
+} >"$out/manifest.tmp"
+# The manifest appears only when everything above succeeded.
+mv "$out/manifest.tmp" "$out/manifest"
