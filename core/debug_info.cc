@@ -11,33 +11,9 @@ namespace vmcorefs {
 namespace {
 
 constexpr uint64_t at_entry = 9; // AT_ENTRY
-
-// libdwfl's find_debuginfo hook: a file given with --debuginfo wins, otherwise the standard
-// search (build-id trees, .gnu_debuglink, debuginfod). The module's userdata is the user's path.
-int find_debuginfo(Dwfl_Module *mod, void **userdata, const char *modname, Dwarf_Addr base,
-		   const char *file_name, const char *debuglink_file, GElf_Word debuglink_crc,
-		   char **debuginfo_file_name)
-{
-	const auto *user_path = static_cast<const std::string *>(*userdata);
-	if (user_path && !user_path->empty()) {
-		int fd = ::open(user_path->c_str(), O_RDONLY | O_CLOEXEC);
-		if (fd >= 0)
-			*debuginfo_file_name = strdup(user_path->c_str());
-		return fd;
-	}
-	return dwfl_standard_find_debuginfo(mod, userdata, modname, base, file_name,
-					    debuglink_file, debuglink_crc, debuginfo_file_name);
-}
-
-std::string join_paths(const std::vector<std::string> &dirs)
-{
-	// libdwfl's syntax: entries separated by ':'; a leading ':' also tries the binary's own
-	// directory and its .debug subdirectory, as gdb does.
-	std::string out;
-	for (const auto &d : dirs)
-		out += ":" + d;
-	return out;
-}
+// Where distributions install debug info, and the prefix of the absolute alt file names
+// (.gnu_debugaltlink) in their dbgsym packages.
+constexpr std::string_view default_debug_dir = "/usr/lib/debug";
 
 std::string build_id_path(const std::string &dir, const std::vector<uint8_t> &id)
 {
@@ -45,6 +21,121 @@ std::string build_id_path(const std::string &dir, const std::vector<uint8_t> &id
 	if (hex.size() < 3)
 		return dir + "/.build-id/";
 	return dir + "/.build-id/" + hex.substr(0, 2) + "/" + hex.substr(2) + ".debug";
+}
+
+std::string dir_name(const std::string &path)
+{
+	auto slash = path.rfind('/');
+	return slash == path.npos ? "." : slash == 0 ? "/" : path.substr(0, slash);
+}
+
+std::string base_name(const std::string &path)
+{
+	auto slash = path.rfind('/');
+	return slash == path.npos ? path : path.substr(slash + 1);
+}
+
+// libdwfl's callbacks return a descriptor and, when they know it, its file name. debuginfod's
+// answers come without one; the name of its cache file is what `--info -v` should show.
+int name_descriptor(int fd, char **file_name)
+{
+	if (fd < 0 || *file_name)
+		return fd;
+	char buf[4096];
+	std::string link = "/proc/self/fd/" + std::to_string(fd);
+	ssize_t n = readlink(link.c_str(), buf, sizeof buf - 1);
+	if (n > 0) {
+		buf[n] = '\0';
+		*file_name = strdup(buf);
+	}
+	return fd;
+}
+
+// The alt file of a dbgsym package unpacked below a debug directory (dpkg -x, then
+// --debug-file-directory=ROOT/usr/lib/debug): the .gnu_debugaltlink names it by its installed path,
+// /usr/lib/debug/.dwz/<multiarch>/<package>.debug, which libdwfl only looks for as
+// DIR/.dwz/<package>.debug. Accepted only with the build-id the link asks for.
+int find_alt_below_dirs(Dwfl_Module *mod, DebugSearch &search, char **file_name)
+{
+	Dwarf_Addr bias;
+	// libdwfl has loaded the debug info already when it asks for the alt file, so this returns it
+	// without asking the hook again.
+	Dwarf *dwarf = dwfl_module_getdwarf(mod, &bias);
+	const char *alt_name;
+	const void *id;
+	ssize_t id_len = dwarf ? dwelf_dwarf_gnu_debugaltlink(dwarf, &alt_name, &id) : -1;
+	std::string_view name = id_len > 0 ? alt_name : "";
+	if (!name.starts_with(default_debug_dir) || name.size() <= default_debug_dir.size() ||
+	    name[default_debug_dir.size()] != '/')
+		return -1;
+	std::vector<uint8_t> want(static_cast<const uint8_t *>(id),
+				  static_cast<const uint8_t *>(id) + id_len);
+	for (const auto &dir : search.dirs) {
+		std::string path = dir + std::string(name.substr(default_debug_dir.size()));
+		if (file_build_id(path) != want)
+			continue;
+		int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+		if (fd >= 0) {
+			*file_name = strdup(path.c_str());
+			return fd;
+		}
+	}
+	return -1;
+}
+
+// libdwfl's find_debuginfo hook. For QEMU's module (userdata: the DebugSearch) the first question
+// is answered with --debuginfo when given, otherwise by the standard search (build-id trees,
+// .gnu_debuglink, debuginfod); the question after it is for the dwz alt file, never answered
+// with --debuginfo: the standard search, then the unpacked-dbgsym layout.
+int find_debuginfo(Dwfl_Module *mod, void **userdata, const char *modname, Dwarf_Addr base,
+		   const char *file_name, const char *debuglink_file, GElf_Word debuglink_crc,
+		   char **debuginfo_file_name)
+{
+	auto *search = static_cast<DebugSearch *>(*userdata);
+	bool for_alt = search && search->asked_for_debuginfo;
+	if (search && !for_alt) {
+		search->asked_for_debuginfo = true;
+		if (!search->user_debuginfo.empty()) {
+			int fd = ::open(search->user_debuginfo.c_str(), O_RDONLY | O_CLOEXEC);
+			if (fd >= 0)
+				*debuginfo_file_name = strdup(search->user_debuginfo.c_str());
+			return fd;
+		}
+	}
+	int fd = dwfl_standard_find_debuginfo(mod, userdata, modname, base, file_name,
+					      debuglink_file, debuglink_crc, debuginfo_file_name);
+	if (fd < 0 && for_alt)
+		fd = find_alt_below_dirs(mod, *search, debuginfo_file_name);
+	fd = name_descriptor(fd, debuginfo_file_name);
+	if (fd >= 0 && for_alt && *debuginfo_file_name)
+		search->alt_file = *debuginfo_file_name;
+	return fd;
+}
+
+std::string join_paths(const std::vector<std::string> &dirs)
+{
+	// libdwfl's syntax: entries separated by ':'. The empty entry is the binary's own directory
+	// and ".debug" its .debug subdirectory, where gdb looks for .gnu_debuglink files as well.
+	std::string out = ":.debug";
+	for (const auto &d : dirs)
+		out += ":" + d;
+	return out;
+}
+
+// Whether libdwfl takes the DWARF from the executable itself (its test: libdw accepts the ELF).
+bool carries_dwarf(Elf *elf)
+{
+	Dwarf *dwarf = elf ? dwarf_begin_elf(elf, DWARF_C_READ, nullptr) : nullptr;
+	if (!dwarf)
+		return false;
+	dwarf_end(dwarf);
+	return true;
+}
+
+std::string debuginfod_state()
+{
+	const char *urls = getenv("DEBUGINFOD_URLS");
+	return urls && *urls ? std::string("debuginfod ") + urls : "DEBUGINFOD_URLS is not set";
 }
 
 } // namespace
@@ -84,7 +175,7 @@ Result<std::unique_ptr<DebugInfo>> DebugInfo::open(const ProcessCore &core,
 {
 	std::unique_ptr<DebugInfo> info(new DebugInfo());
 	VMCOREFS_TRY(info->report(core, options));
-	VMCOREFS_TRY(info->load_dwarf(core, options));
+	VMCOREFS_TRY(info->load_dwarf(core));
 	info->index_symbols();
 	return info;
 }
@@ -120,7 +211,8 @@ Result<void> DebugInfo::report(const ProcessCore &core, const LoadOptions &optio
 		executable = core.executable_path();
 	if (!options.debuginfo.empty())
 		VMCOREFS_TRY(check_build_id("debug info", options.debuginfo, core_id));
-	user_debuginfo_ = options.debuginfo;
+	search_.user_debuginfo = options.debuginfo;
+	search_.dirs = options.debug_dirs;
 
 	debuginfo_path_ = join_paths(options.debug_dirs);
 	debuginfo_path_c_ = debuginfo_path_.data();
@@ -146,11 +238,86 @@ Result<void> DebugInfo::report(const ProcessCore &core, const LoadOptions &optio
 	void **userdata = nullptr;
 	dwfl_module_info(module_, &userdata, nullptr, nullptr, nullptr, nullptr, nullptr,
 			 nullptr);
-	*userdata = &user_debuginfo_;
+	*userdata = &search_;
+	// An executable with DWARF of its own is its debug info: libdwfl then asks the hook only for
+	// the alt file.
+	GElf_Addr bias;
+	search_.asked_for_debuginfo = carries_dwarf(dwfl_module_getelf(module_, &bias));
 	return {};
 }
 
-Result<void> DebugInfo::load_dwarf(const ProcessCore &core, const LoadOptions &options)
+// Where the standard search looked for the executable's debug info, for the error that says it
+// found none: the binary itself, the build-id trees, the .gnu_debuglink name beside the binary,
+// in its .debug subdirectory and below each debug directory, and debuginfod.
+std::string DebugInfo::no_debug_info_places(const std::vector<uint8_t> &id) const
+{
+	const char *main_file = nullptr;
+	dwfl_module_info(module_, nullptr, nullptr, nullptr, nullptr, nullptr, &main_file,
+			 nullptr);
+	std::string exe = main_file ? main_file : "the executable";
+	std::string out = exe;
+	for (const auto &dir : search_.dirs)
+		out += ", " + build_id_path(dir, id);
+	GElf_Addr bias;
+	GElf_Word crc;
+	Elf *elf = dwfl_module_getelf(module_, &bias);
+	const char *link = elf ? dwelf_elf_gnu_debuglink(elf, &crc) : nullptr;
+	if (link && main_file) {
+		std::string dir = dir_name(exe);
+		out += ", " + dir + "/" + link + ", " + dir + "/.debug/" + link;
+		for (const auto &d : search_.dirs)
+			out += ", " + d + dir + "/" + link;
+	}
+	return out + ", " + debuginfod_state();
+}
+
+// A dwz-compressed debug file (.gnu_debugaltlink) is half a debug file: its types and names are
+// in the alt file it names. Missing, or with another build-id, it is an error here, not an
+// unexplained missing struct later.
+Result<void> DebugInfo::check_alt(const ProcessCore &core, const char *debug_file)
+{
+	const char *alt_name;
+	const void *bits;
+	ssize_t n = dwelf_dwarf_gnu_debugaltlink(dwarf_, &alt_name, &bits);
+	if (n <= 0)
+		return {};
+	std::vector<uint8_t> want(static_cast<const uint8_t *>(bits),
+				  static_cast<const uint8_t *>(bits) + n);
+	std::string what = std::string("debug info ") + (debug_file ? debug_file : "") +
+			   " needs its dwz alt file " + alt_name + " (build-id " +
+			   build_id_hex(want) + ")";
+	Dwarf *alt = dwarf_getalt(dwarf_);
+	if (!alt) {
+		std::string looked;
+		std::string base = base_name(alt_name);
+		for (const auto &dir : search_.dirs) {
+			looked += ", " + build_id_path(dir, want) + ", " + dir + "/.dwz/" + base;
+			if (std::string_view(alt_name).starts_with(default_debug_dir))
+				looked += ", " + dir + (alt_name + default_debug_dir.size());
+		}
+		return make_error(ErrorCode::no_debug_info, core.path(),
+				  what + ": not found in " + alt_name + looked + ", " +
+					  debuginfod_state() +
+					  "; give its directory with --debug-file-directory");
+	}
+	const void *got_bits = nullptr;
+	Elf *alt_elf = dwarf_getelf(alt);
+	ssize_t got_len = alt_elf ? dwelf_elf_gnu_build_id(alt_elf, &got_bits) : -1;
+	std::vector<uint8_t> got;
+	if (got_len > 0)
+		got.assign(static_cast<const uint8_t *>(got_bits),
+			   static_cast<const uint8_t *>(got_bits) + got_len);
+	std::string where = search_.alt_file.empty() ? std::string("(opened by libdw)")
+						     : search_.alt_file;
+	if (got != want)
+		return make_error(ErrorCode::mismatch, where,
+				  what + " but this alt file has build-id " +
+					  (got.empty() ? "(none)" : build_id_hex(got)));
+	details_.push_back("debug alt file: " + where + " (build-id " + build_id_hex(want) + ")");
+	return {};
+}
+
+Result<void> DebugInfo::load_dwarf(const ProcessCore &core)
 {
 	std::string id = build_id_hex(core.executable_build_id());
 	GElf_Addr bias = 0;
@@ -162,29 +329,24 @@ Result<void> DebugInfo::load_dwarf(const ProcessCore &core, const LoadOptions &o
 					  "); give it with --executable or set DEBUGINFOD_URLS");
 	Dwarf_Addr dwbias = 0;
 	dwarf_ = dwfl_module_getdwarf(module_, &dwbias);
-	if (!dwarf_) {
-		std::string looked;
-		for (const auto &dir : options.debug_dirs)
-			looked += ", " + build_id_path(dir, core.executable_build_id());
-		const char *urls = getenv("DEBUGINFOD_URLS");
+	if (!dwarf_)
 		return make_error(ErrorCode::no_debug_info, core.path(),
-				  "no debug info for QEMU (build-id " + id + "): looked in " +
-					  (core.executable_path().empty() ? "the executable"
-									  : core.executable_path()) +
-					  looked + ", .gnu_debuglink" +
-					  (urls && *urls ? std::string(", debuginfod ") + urls
-							 : std::string("; DEBUGINFOD_URLS is not set")) +
-					  "; give it with --debuginfo");
-	}
+				  "no debug info for QEMU build-id " + id + ": looked in " +
+					  no_debug_info_places(core.executable_build_id()) +
+					  "; give the file with --debuginfo or set DEBUGINFOD_URLS");
 	dwarf_bias_ = dwbias;
 	const char *main_file = nullptr, *debug_file = nullptr;
 	dwfl_module_info(module_, nullptr, nullptr, nullptr, nullptr, nullptr, &main_file,
 			 &debug_file);
 	details_.push_back(std::string("executable: ") + (main_file ? main_file : "?") +
 			   " (build-id " + id + ")");
+	std::string note;
+	if (!debug_file && !search_.user_debuginfo.empty())
+		note = " (it carries DWARF itself; --debuginfo " + search_.user_debuginfo +
+		       " was not needed)";
 	details_.push_back(std::string("debug info: ") +
-			   (debug_file ? debug_file : main_file ? main_file : "?"));
-	return {};
+			   (debug_file ? debug_file : main_file ? main_file : "?") + note);
+	return check_alt(core, debug_file ? debug_file : main_file);
 }
 
 void DebugInfo::index_symbols()

@@ -1,8 +1,9 @@
 // DebugInfo: QEMU's executable and DWARF for a process core, found through libdwfl the way gdb,
 // eu-stack and systemd-coredump find them: the executable named by the core (or --executable),
 // the build-id trees under the debug directories, .gnu_debuglink, dwz alt files
-// (.gnu_debugaltlink, as in Debian's dbgsym packages), a file given with --debuginfo, and
-// debuginfod when DEBUGINFOD_URLS is set. Whatever is found must carry the core's build-id: a
+// (.gnu_debugaltlink, as in Debian's dbgsym packages, also below a debug directory that holds an
+// unpacked dbgsym package), a file given with --debuginfo, and debuginfod when DEBUGINFOD_URLS is
+// set. Whatever is found must carry the core's build-id (the alt file: the one its user names): a
 // mismatch is an error naming both ids, never a guess.
 #pragma once
 
@@ -21,6 +22,16 @@
 #include <elfutils/libdwfl.h>
 
 namespace vmcorefs {
+
+// What DebugInfo's find_debuginfo hook for QEMU's module works with. libdwfl asks the hook first
+// for the executable's debug info (unless the executable carries DWARF itself), then for the dwz
+// alt file (.gnu_debugaltlink) that debug info names.
+struct DebugSearch {
+	std::string user_debuginfo;        // --debuginfo: the answer to the first question
+	std::vector<std::string> dirs;     // --debug-file-directory
+	bool asked_for_debuginfo = false;  // set by the first question; later ones are for the alt
+	std::string alt_file;              // where the hook found the alt file
+};
 
 class DebugInfo {
 public:
@@ -50,18 +61,21 @@ public:
 private:
 	DebugInfo() = default;
 	Result<void> report(const ProcessCore &core, const LoadOptions &options);
-	Result<void> load_dwarf(const ProcessCore &core, const LoadOptions &options);
+	Result<void> load_dwarf(const ProcessCore &core);
 	void index_symbols();
 
-	// libdwfl keeps pointers to both for the life of the Dwfl.
+	Result<void> check_alt(const ProcessCore &core, const char *debug_file);
+	std::string no_debug_info_places(const std::vector<uint8_t> &id) const;
+
+	// libdwfl keeps pointers to these for the life of the Dwfl.
 	Dwfl_Callbacks callbacks_{};
 	char *debuginfo_path_c_ = nullptr;
+	DebugSearch search_;
 	Dwfl *dwfl_ = nullptr;
 	Dwfl_Module *module_ = nullptr;
 	Dwarf *dwarf_ = nullptr;
 	uint64_t dwarf_bias_ = 0;
 	std::string debuginfo_path_; // the colon-separated list libdwfl searches
-	std::string user_debuginfo_; // --debuginfo
 	std::unordered_map<std::string_view, uint64_t> symbols_;
 	std::vector<std::string> details_;
 };

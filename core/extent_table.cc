@@ -87,7 +87,8 @@ std::optional<uint64_t> ExtentTable::seek_hole(uint64_t offset, int core_fd) con
 		for (const Extent &e : find(offset, size_ - offset)) {
 			if (e.source != Extent::Source::core)
 				continue;
-			if (auto hole = seek_in_core(e, std::max(offset, e.offset), SEEK_HOLE, core_fd))
+			uint64_t from = std::max(offset, e.offset);
+			if (auto hole = seek_in_core(e, from, SEEK_HOLE, core_fd))
 				return hole;
 		}
 	return size_;

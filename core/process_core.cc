@@ -533,7 +533,7 @@ void ProcessCore::find_executable()
 	if (!phdr_addr)
 		return;
 	for (const FileMapping &mapping : file_mappings_) {
-		if (mapping.start <= *phdr_addr) {
+		if (mapping.start <= *phdr_addr && *phdr_addr < mapping.end) {
 			executable_path_ = mapping.path;
 			break;
 		}

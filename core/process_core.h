@@ -68,8 +68,8 @@ struct FileMapping {
 
 class ProcessCore {
 public:
-	// Opens, maps and validates the core. Errors: not_elf, not_core, unsupported (another class,
-	// byte order or machine), truncated, corrupt; io and usage from MappedFile.
+	// Opens, maps and validates the core. Errors: not_elf, not_core, unsupported (another
+	// class, byte order or machine), truncated, corrupt; io and usage from MappedFile.
 	static Result<std::unique_ptr<ProcessCore>> open(const std::string &path);
 	~ProcessCore();
 	ProcessCore(const ProcessCore &) = delete;

@@ -2,22 +2,15 @@
 
 #include <algorithm>
 #include <cinttypes>
-#include <cstdio>
 #include <xxhash.h>
 
 #include "note_fields.h"
+#include "string_format.h"
 
 namespace vmcorefs {
 namespace {
 
 constexpr uint64_t page_size = 4096;
-
-std::string format(const char *fmt, auto... args)
-{
-	char buf[512];
-	int n = std::snprintf(buf, sizeof buf, fmt, args...);
-	return std::string(buf, n < 0 ? 0 : std::min<size_t>(n, sizeof buf - 1));
-}
 
 // PT_LOADs that describe physical memory at its own address, in file order.
 std::vector<VmcoreLoad> physical_loads(const VmcoreView &v, bool identity_only)

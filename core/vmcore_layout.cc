@@ -49,7 +49,8 @@ Result<void> check_chunks(const GuestSegment &segment)
 		uint64_t end;
 		if (chunk.guest != next || chunk.length == 0 ||
 		    add_overflows(chunk.guest, chunk.length, &end) || end > segment.end)
-			return structure_error("guest chunks do not tile their segment", chunk.guest);
+			return structure_error("guest chunks do not tile their segment",
+					       chunk.guest);
 		next = end;
 	}
 	if (next != segment.end)

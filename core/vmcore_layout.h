@@ -34,7 +34,8 @@ Result<ExtentTable> build_vmcore_table(const GuestMemoryMap &map);
 
 // blocks/<name>: the raw bytes of guest-physical [segment.start, segment.end).
 ExtentTable build_segment_table(const GuestSegment &segment);
-// "<start>-<end>", 16 lower-case hex digits each, end exclusive: "0000000000000000-00000000000a0000".
+// "<start>-<end>", 16 lower-case hex digits each, end exclusive:
+// "0000000000000000-00000000000a0000".
 std::string segment_file_name(const GuestSegment &segment);
 
 // ramblocks/<name>: the RAMBlock's host bytes [host, host + used_length); pieces the core does

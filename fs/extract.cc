@@ -86,7 +86,8 @@ struct Copy {
 Error short_read(const MappedFile &core, uint64_t offset)
 {
 	return make_error(ErrorCode::truncated, core.path(),
-			  "short read at offset " + hex(offset) + ": the core is shorter than it was",
+			  "short read at offset " + hex(offset) +
+				  ": the core is shorter than it was",
 			  offset);
 }
 
@@ -114,7 +115,8 @@ Result<size_t> copy_some(Copy &c, uint64_t from, uint64_t to, size_t length)
 		if (n >= 0)
 			return static_cast<size_t>(n);
 		if (errno != EXDEV && errno != EINVAL && errno != ENOSYS && errno != EOPNOTSUPP)
-			return make_io_error(c.core.path(), "cannot copy to " + c.out.path(), errno);
+			return make_io_error(c.core.path(), "cannot copy to " + c.out.path(),
+					     errno);
 		c.kernel_copy = false; // e.g. another file system type: copy by hand from now on
 	}
 	c.buffer.resize(buffer_size);
@@ -129,7 +131,8 @@ Result<size_t> copy_some(Copy &c, uint64_t from, uint64_t to, size_t length)
 Result<void> copy_core_range(Copy &c, uint64_t from, uint64_t to, uint64_t length)
 {
 	while (length > 0) {
-		auto n = copy_some(c, from, to, static_cast<size_t>(std::min<uint64_t>(length, copy_step)));
+		size_t step = static_cast<size_t>(std::min<uint64_t>(length, copy_step));
+		auto n = copy_some(c, from, to, step);
 		if (!n)
 			return n.take_error();
 		if (*n == 0)
@@ -157,7 +160,8 @@ Result<void> copy_core_extent(Copy &c, const Extent &e)
 		off_t hole = lseek(c.core.fd(), data, SEEK_HOLE);
 		uint64_t run_end = hole < 0 ? end : std::min<uint64_t>(hole, end);
 		uint64_t run = static_cast<uint64_t>(data);
-		VMCOREFS_TRY(copy_core_range(c, run, e.offset + (run - e.source_offset), run_end - run));
+		uint64_t to = e.offset + (run - e.source_offset);
+		VMCOREFS_TRY(copy_core_range(c, run, to, run_end - run));
 		pos = run_end;
 	}
 	return {};
@@ -192,7 +196,8 @@ Result<void> check_core_size(const MappedFile &core)
 
 } // namespace
 
-Result<void> extract_file(const ExtentTable &table, const MappedFile &core, const std::string &path)
+Result<void> extract_file(const ExtentTable &table, const MappedFile &core,
+			  const std::string &path)
 {
 	// Guest RAM holds whatever the guest had in memory: keys, passwords. Readable by the owner
 	// only, as the kernel makes process cores.

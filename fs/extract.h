@@ -13,6 +13,7 @@ namespace vmcorefs {
 // the core's holes stay holes. A progress line goes to stderr when it is a terminal. Errors:
 // truncated when the core is shorter than its mapping (a short read, with the offset), absent
 // for an absent extent, io. A failed extraction removes path.
-Result<void> extract_file(const ExtentTable &table, const MappedFile &core, const std::string &path);
+Result<void> extract_file(const ExtentTable &table, const MappedFile &core,
+			  const std::string &path);
 
 } // namespace vmcorefs

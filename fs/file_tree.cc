@@ -140,9 +140,10 @@ void FileTree::add_file(uint64_t parent, std::string name, ExtentTable content,
 void FileTree::sort_children()
 {
 	for (Node &node : nodes_)
-		std::sort(node.children.begin(), node.children.end(), [this](uint64_t a, uint64_t b) {
-			return nodes_[a - 1].name < nodes_[b - 1].name;
-		});
+		std::sort(node.children.begin(), node.children.end(),
+			  [this](uint64_t a, uint64_t b) {
+				  return nodes_[a - 1].name < nodes_[b - 1].name;
+			  });
 }
 
 } // namespace vmcorefs

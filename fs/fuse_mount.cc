@@ -12,8 +12,8 @@ namespace {
 
 std::vector<std::string> session_arguments(const MountSettings &settings)
 {
-	std::vector<std::string> args = {"vmcorefs", "-o",
-					  "ro,default_permissions,fsname=vmcorefs,subtype=vmcorefs"};
+	std::vector<std::string> args = {
+		"vmcorefs", "-o", "ro,default_permissions,fsname=vmcorefs,subtype=vmcorefs"};
 	for (const std::string &option : settings.fuse_options) {
 		args.push_back("-o");
 		args.push_back(option);
@@ -45,8 +45,8 @@ unsigned worker_threads()
 
 } // namespace
 
-Result<std::unique_ptr<FuseMount>> FuseMount::mount(const FileTree &tree, const MappedFile &core,
-						    const MountSettings &settings)
+Result<std::unique_ptr<FuseMount>>
+FuseMount::mount(const FileTree &tree, const MappedFile &core, const MountSettings &settings)
 {
 	// Absolute, because a daemon works from "/" and unmounts by path.
 	char *real = realpath(settings.mountpoint.c_str(), nullptr);

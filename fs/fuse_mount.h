@@ -26,8 +26,8 @@ class FuseMount {
 public:
 	// Mounts read-only ("ro,default_permissions,fsname=vmcorefs,subtype=vmcorefs" plus the
 	// user's options). tree and core must outlive the FuseMount.
-	static Result<std::unique_ptr<FuseMount>> mount(const FileTree &tree, const MappedFile &core,
-							const MountSettings &settings);
+	static Result<std::unique_ptr<FuseMount>>
+	mount(const FileTree &tree, const MappedFile &core, const MountSettings &settings);
 	~FuseMount();
 	FuseMount(const FuseMount &) = delete;
 	FuseMount &operator=(const FuseMount &) = delete;

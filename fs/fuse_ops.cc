@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cerrno>
 #include <climits>
-#include <cstdlib>
 #include <fcntl.h>
 #include <fuse_lowlevel.h>
 #include <limits>
@@ -45,8 +44,9 @@ struct stat attributes(const ServeContext &ctx, uint64_t ino, const Node &node)
 	st.st_blksize = 4096;
 	if (node.directory) {
 		st.st_mode = S_IFDIR | 0555;
+		auto is_directory = [&](uint64_t c) { return ctx.tree->node(c)->directory; };
 		st.st_nlink = 2 + std::count_if(node.children.begin(), node.children.end(),
-						[&](uint64_t c) { return ctx.tree->node(c)->directory; });
+						is_directory);
 	} else {
 		st.st_mode = S_IFREG | 0444;
 		st.st_nlink = 1;
@@ -152,8 +152,8 @@ void reply_directory(fuse_req_t req, fuse_ino_t ino, size_t size, off_t offset, 
 	}
 	std::vector<char> buffer(size);
 	size_t used = 0;
-	for (size_t i = static_cast<size_t>(std::max<off_t>(offset, 0)); i < dir->children.size() + 2;
-	     i++) {
+	size_t entries = dir->children.size() + 2;
+	for (size_t i = static_cast<size_t>(std::max<off_t>(offset, 0)); i < entries; i++) {
 		size_t needed = add_entry(req, ctx, ino, i, std::span(buffer).subspan(used), plus);
 		if (needed > size - used)
 			break;
@@ -253,26 +253,6 @@ void do_read(fuse_req_t req, fuse_ino_t, size_t size, off_t offset, fuse_file_in
 		fuse_reply_err(req, EIO);
 		return;
 	}
-	static const bool splice = getenv("VMCOREFS_SPLICE") != nullptr;
-	if (splice) {
-		std::vector<char> mem(sizeof(fuse_bufvec) + pieces.size() * sizeof(fuse_buf));
-		auto *bv = reinterpret_cast<fuse_bufvec *>(mem.data());
-		bv->count = pieces.size(); bv->idx = 0; bv->off = 0;
-		for (size_t i = 0; i < pieces.size(); i++) {
-			fuse_buf &b = bv->buf[i];
-			b = {};
-			b.size = pieces[i].length;
-			if (pieces[i].from_core) {
-				b.flags = static_cast<fuse_buf_flags>(FUSE_BUF_IS_FD | FUSE_BUF_FD_SEEK);
-				b.fd = ctx.core->fd();
-				b.pos = static_cast<off_t>(pieces[i].core_offset);
-			} else {
-				b.mem = const_cast<std::byte *>(pieces[i].data);
-			}
-		}
-		fuse_reply_data(req, bv, FUSE_BUF_SPLICE_MOVE);
-		return;
-	}
 	if (pieces.size() > max_reply_iovecs) {
 		reply_copied(req, ctx, pieces);
 		return;
@@ -327,9 +307,8 @@ void do_init(void *, fuse_conn_info *conn)
 {
 	// Requests are small; receiving them by splice would cost a pipe round trip each.
 	conn->want &= ~FUSE_CAP_SPLICE_READ;
-	// Replies point into the core's mapping; splicing them was slower here and would turn a
-	// shrunk core into a silent short read.
-	if (getenv("VMCOREFS_SPLICE")) conn->want |= FUSE_CAP_SPLICE_WRITE; else
+	// Replies are iovecs into the core's mapping, never spliced: splicing lost with 1 MiB READs
+	// (libfuse then copies) and would make a shrunk core a silent short read instead of EIO.
 	conn->want &= ~(FUSE_CAP_SPLICE_WRITE | FUSE_CAP_SPLICE_MOVE);
 	// Files never change, so cached pages never need to be checked against mtime.
 	conn->want &= ~FUSE_CAP_AUTO_INVAL_DATA;
@@ -369,7 +348,9 @@ fuse_lowlevel_ops make_operations()
 	ops.mkdir = [](fuse_req_t req, fuse_ino_t, const char *, mode_t) { read_only(req); };
 	ops.unlink = [](fuse_req_t req, fuse_ino_t, const char *) { read_only(req); };
 	ops.rmdir = [](fuse_req_t req, fuse_ino_t, const char *) { read_only(req); };
-	ops.symlink = [](fuse_req_t req, const char *, fuse_ino_t, const char *) { read_only(req); };
+	ops.symlink = [](fuse_req_t req, const char *, fuse_ino_t, const char *) {
+		read_only(req);
+	};
 	ops.rename = [](fuse_req_t req, fuse_ino_t, const char *, fuse_ino_t, const char *,
 			unsigned int) { read_only(req); };
 	ops.link = [](fuse_req_t req, fuse_ino_t, fuse_ino_t, const char *) { read_only(req); };

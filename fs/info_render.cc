@@ -1,17 +1,11 @@
 #include "info_render.h"
 
 #include <cinttypes>
-#include <cstdio>
+
+#include "string_format.h"
 
 namespace vmcorefs {
 namespace {
-
-std::string format(const char *fmt, auto... args)
-{
-	char buf[512];
-	int n = std::snprintf(buf, sizeof buf, fmt, args...);
-	return std::string(buf, n < 0 ? 0 : std::min<size_t>(n, sizeof buf - 1));
-}
 
 uint64_t present_bytes(const RamBlockInfo &block)
 {

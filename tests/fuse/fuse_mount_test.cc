@@ -64,7 +64,8 @@ struct FakeCore {
 		for (uint64_t first : {0, 6, 10}) {
 			uint64_t pages = first == 10 ? 4 : 2;
 			Bytes data = pattern(pages * page, static_cast<uint8_t>(first));
-			ASSERT_EQ(pwrite(fd, data.data(), data.size(), static_cast<off_t>(first * page)),
+			auto at = static_cast<off_t>(first * page);
+			ASSERT_EQ(pwrite(fd, data.data(), data.size(), at),
 				  static_cast<ssize_t>(data.size()));
 		}
 		ASSERT_EQ(ftruncate(fd, size), 0);
@@ -78,8 +79,9 @@ GuestMemoryMap synthetic_map()
 	// Guest [0, 0x4000): core pages 0-3 (data, data, hole, hole).
 	map.segments.push_back({0, 0x4000, {{0, 0x4000, 0}}});
 	// Guest [0x100000, 0x106000): core pages 6-7, then 10-13.
-	map.segments.push_back(
-		{0x100000, 0x106000, {{0x100000, 0x2000, 6 * page}, {0x102000, 0x4000, 10 * page}}});
+	map.segments.push_back({0x100000,
+				0x106000,
+				{{0x100000, 0x2000, 6 * page}, {0x102000, 0x4000, 10 * page}}});
 	RamBlockInfo ram{"pc.ram", 0x7f0000000000, 0, 0x6000, 0x6000, 0, -1, {}};
 	ram.pieces = {{0x7f0000000000, 0x4000, 0, AbsentReason::unmapped},
 		      {0x7f0000004000, 0x2000, std::nullopt, AbsentReason::not_dumped}};
@@ -99,8 +101,8 @@ Bytes expected_bytes(const ExtentTable &table, int core_fd)
 	Bytes bytes(table.size());
 	for (const Extent &e : table.extents()) {
 		if (e.source == Extent::Source::generated) {
-			std::memcpy(bytes.data() + e.offset, table.generated().data() + e.source_offset,
-				    e.length);
+			const std::byte *from = table.generated().data() + e.source_offset;
+			std::memcpy(bytes.data() + e.offset, from, e.length);
 		} else if (e.source == Extent::Source::core) {
 			EXPECT_EQ(pread(core_fd, bytes.data() + e.offset, e.length,
 					static_cast<off_t>(e.source_offset)),
@@ -170,7 +172,8 @@ public:
 		::close(ready[1]);
 		pollfd p = {ready[0], POLLIN, 0};
 		char byte = 0;
-		mounted_ = poll(&p, 1, timeout_ms) == 1 && ::read(ready[0], &byte, 1) == 1 && byte == 'r';
+		mounted_ = poll(&p, 1, timeout_ms) == 1 && ::read(ready[0], &byte, 1) == 1 &&
+			   byte == 'r';
 		::close(ready[0]);
 	}
 	~ChildMount()
@@ -251,8 +254,9 @@ protected:
 
 TEST_F(FuseMountTest, ListsTheTree)
 {
-	EXPECT_EQ(list_directory(mnt_), (std::set<std::string>{".", "..", "guest.vmcore", "info",
-								"info.json", "blocks", "ramblocks"}));
+	EXPECT_EQ(list_directory(mnt_),
+		  (std::set<std::string>{".", "..", "guest.vmcore", "info", "info.json", "blocks",
+					 "ramblocks"}));
 	EXPECT_EQ(list_directory(path("blocks")),
 		  (std::set<std::string>{".", "..", "0000000000000000-0000000000004000",
 					 "0000000000100000-0000000000106000"}));

@@ -1,29 +1,53 @@
 #!/bin/bash
-# Boots Debian's kernel under the debug-info QEMU in SCENARIO, freezes the guest, and writes into
-# OUTDIR three views of that one instant: QEMU's own vmcore (reference.vmcore, the ground truth),
+# Runs the debug-info QEMU in SCENARIO, freezes it, and writes into OUTDIR views of that one
+# instant: QEMU's own vmcore (reference.vmcore, the ground truth, when the scenario can have one),
 # the QEMU process core taken by gdb (gcore.core) and the one the Linux kernel writes on SIGABRT
 # (kernel.core), plus OUTDIR/manifest (key=value lines) for the tests that read them.
+# Exit status 77 (CTest's SKIP_RETURN_CODE) only when the scenario needs /dev/kvm and the machine
+# has none.
 set -eu
-usage() { echo "usage: make-scenario.sh idle|panic OUTDIR" >&2; exit 2; }
+usage() { echo "usage: make-scenario.sh idle|panic|novmcoreinfo|kvm OUTDIR" >&2; exit 2; }
 [ $# -eq 2 ] || usage
 scenario=$1
 here=$(cd "$(dirname "$0")" && pwd)
 cpus=2
 
-# What a scenario varies: QEMU devices, extra kernel arguments, and the serial-console line
-# (a grep pattern) that says the guest has reached the state to capture.
-qemu_args=(-device vmcoreinfo)
+# What a scenario varies: accelerator, QEMU devices, extra kernel arguments, and the line (a grep
+# pattern) in the guest's console log that says the guest has reached the state to capture.
+accel=tcg qemu_args=(-device vmcoreinfo) log=serial.log
 case $scenario in
 idle) append='' until='^VMCOREFS-READY ' ;;
 # The line after the panic message: by then the other vCPU is stopped and the panicking one idles.
 panic) append=vmcorefs.panic=1 until='end Kernel panic - not syncing: sysrq triggered crash' ;;
+# The guest still loads qemu_fw_cfg, but with no device to write to, VMCOREINFO exists only in
+# guest RAM: the reference dump has no VMCOREINFO note and vmcorefs has to find it by scanning.
+novmcoreinfo) qemu_args=() append=vmcorefs.panic=1 until='end Kernel panic - not syncing: sysrq triggered crash' ;;
+# Stale registers: under KVM, QEMU's copy of a vCPU's registers is only brought up to date by a
+# sync, and nothing syncs a guest that merely runs. Firmware only, because Linux boots far too
+# slowly under the nested KVM of the test machines. SeaBIOS logs to the debug port; its last
+# line before retrying every 60 s says it has finished everything it will do.
+kvm)
+	accel=kvm log=firmware.log until='^No bootable device'
+	qemu_args=(-device vmcoreinfo -chardev file,id=fw,path=firmware.log -device isa-debugcon,iobase=0x402,chardev=fw)
+	if [ ! -e /dev/kvm ]; then echo "make-scenario: kvm: SKIP: no /dev/kvm on this machine" >&2; exit 77; fi
+	# /dev/kvm exists, so KVM is expected to work: anything else is a failure, never a skip.
+	if ! (exec 3<>/dev/kvm) 2>/dev/null; then
+		echo "make-scenario: kvm: /dev/kvm exists but cannot be opened read-write: $(ls -l /dev/kvm)" >&2
+		exit 1
+	fi
+	;;
 *) usage ;;
 esac
 
 qemu=$("$here/build-qemu.sh")
-kdir=$("$here/fetch-kernel.sh")
-initrd=$("$here/make-initramfs.sh" "$kdir")
-release=$(cat "$kdir/release")
+if [ $accel = tcg ]; then
+	kdir=$("$here/fetch-kernel.sh")
+	initrd=$("$here/make-initramfs.sh" "$kdir")
+	release=$(cat "$kdir/release")
+	boot=(-kernel "$kdir/vmlinuz" -initrd "$initrd" -append "console=ttyS0 panic=0 $append")
+else
+	boot=()
+fi
 
 rm -rf "$2"
 mkdir -p "$2"
@@ -32,7 +56,7 @@ out=$(cd "$2" && pwd)
 say() { echo "make-scenario: $scenario: $*" >&2; }
 fail() {
 	say "$*"
-	echo "--- serial console (last 20 lines):" >&2; tail -n 20 "$out/serial.log" >&2 2>/dev/null || true
+	echo "--- $log (last 20 lines):" >&2; tail -n 20 "$out/$log" >&2 2>/dev/null || true
 	echo "--- QEMU output:" >&2; cat "$out/qemu.log" >&2
 	exit 1
 }
@@ -43,26 +67,33 @@ elapsed() { echo $(($(date +%s) - start)); }
 
 # cwd = OUTDIR because a relative core_pattern (Debian's default "core") is relative to it.
 (cd "$out" && ulimit -c unlimited && exec "$qemu" -L /usr/share/qemu -L /usr/share/seabios \
-	-machine pc -m 512 -smp $cpus -accel tcg -nodefaults -display none "${qemu_args[@]}" \
-	-kernel "$kdir/vmlinuz" -initrd "$initrd" -append "console=ttyS0 panic=0 $append" \
+	-machine pc -m 512 -smp $cpus -accel $accel -nodefaults -display none "${qemu_args[@]}" "${boot[@]}" \
 	-serial "file:$out/serial.log" -qmp "unix:$out/qmp.sock,server=on,wait=off") \
 	</dev/null >"$out/qemu.log" 2>&1 &
 pid=$!
 trap 'kill -KILL $pid 2>/dev/null || true' EXIT
 trap 'exit 1' HUP INT TERM
 
-until grep -q "$until" "$out/serial.log" 2>/dev/null; do
+until grep -q "$until" "$out/$log" 2>/dev/null; do
 	alive || fail "QEMU exited before the guest printed '$until'"
-	[ "$(elapsed)" -lt 300 ] || fail "no '$until' on the serial console after 300 s"
+	[ "$(elapsed)" -lt 300 ] || fail "no '$until' in $log after 300 s"
 	sleep 1
 done
 say "guest reached '$until' after $(elapsed) s"
 
-start=$(date +%s)
-timeout 300 /usr/bin/python3 "$here/qmp.py" "$out/qmp.sock" stop \
-	"{\"execute\": \"dump-guest-memory\", \"arguments\": {\"paging\": false, \"protocol\": \"file:$out/reference.vmcore\"}}" ||
-	fail "QMP stop + dump-guest-memory failed or timed out"
-say "reference.vmcore written in $(elapsed) s"
+if [ $accel = kvm ]; then
+	# No QMP stop or dump here: dump-guest-memory syncs every vCPU's registers, which is
+	# exactly what this scenario must not have. Give the vCPUs ~10 s of running past the last
+	# sync (the firmware's boot) instead.
+	while [ "$(elapsed)" -lt 10 ]; do sleep 1; done
+	alive || fail "QEMU died while the firmware idled"
+else
+	start=$(date +%s)
+	timeout 300 /usr/bin/python3 "$here/qmp.py" "$out/qmp.sock" stop \
+		"{\"execute\": \"dump-guest-memory\", \"arguments\": {\"paging\": false, \"protocol\": \"file:$out/reference.vmcore\"}}" ||
+		fail "QMP stop + dump-guest-memory failed or timed out"
+	say "reference.vmcore written in $(elapsed) s"
+fi
 
 # debuginfod off: gdb would otherwise try the network (DEBUGINFOD_URLS) for every shared library.
 start=$(date +%s)
@@ -87,6 +118,10 @@ for f in "$out/core.$pid" "$out/core"; do
 done
 if [ -f "$out/kernel.core" ]; then
 	say "kernel.core written in $(elapsed) s"
+elif [ $accel = kvm ]; then
+	# A real KVM crash leaves exactly this core, with nothing (not even gdb's ptrace stop)
+	# between the running vCPUs and the dump: without it the scenario proves little.
+	fail "no core file in $out after SIGABRT (core_pattern is '$(cat /proc/sys/kernel/core_pattern)')"
 else
 	say "no core file in $out after SIGABRT (core_pattern is '$(cat /proc/sys/kernel/core_pattern)'); gcore only"
 fi
@@ -96,14 +131,17 @@ fi
 	echo "qemu=$qemu"
 	echo "qemu_pid=$pid"
 	echo "cpus=$cpus"
-	echo "vmlinux=$kdir/vmlinux"
-	echo "vmlinuz=$kdir/vmlinuz"
-	echo "initramfs=$initrd"
-	echo "release=$release"
-	echo "reference=$out/reference.vmcore"
+	echo "accelerator=$accel"
+	if [ $accel = tcg ]; then
+		echo "vmlinux=$kdir/vmlinux"
+		echo "vmlinuz=$kdir/vmlinuz"
+		echo "initramfs=$initrd"
+		echo "release=$release"
+		echo "reference=$out/reference.vmcore"
+	fi
 	echo "gcore_core=$out/gcore.core"
 	[ ! -f "$out/kernel.core" ] || echo "kernel_core=$out/kernel.core"
-	echo "serial_log=$out/serial.log"
+	echo "${log%.log}_log=$out/$log"
 } >"$out/manifest.tmp"
 # The manifest appears only when everything above succeeded.
 mv "$out/manifest.tmp" "$out/manifest"

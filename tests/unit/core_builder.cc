@@ -9,10 +9,13 @@
 #include <system_error>
 #include <unistd.h>
 
+#include "error.h"
+
 namespace vmcorefs::test {
 namespace {
 
-constexpr uint64_t page_size = 4096;
+// PT_LOAD data starts page-aligned, as in kernel cores, so that holes are whole pages.
+constexpr uint64_t data_align = 4096;
 
 uint64_t align_up(uint64_t value, uint64_t align) { return (value + align - 1) / align * align; }
 
@@ -83,6 +86,35 @@ Bytes encode_note(const std::string &name, uint32_t type, const Bytes &desc, uin
 	return out;
 }
 
+Bytes executable_page(const Bytes &build_id)
+{
+	Bytes notes = encode_note("GNU", NT_GNU_PROPERTY_TYPE_0, Bytes(12, 0xee), 8);
+	Bytes id_note = encode_note("GNU", NT_GNU_BUILD_ID, build_id, 8);
+	notes.insert(notes.end(), id_note.begin(), id_note.end());
+	Elf64_Ehdr ehdr{};
+	std::memcpy(ehdr.e_ident, ELFMAG, SELFMAG);
+	ehdr.e_ident[EI_CLASS] = ELFCLASS64;
+	ehdr.e_ident[EI_DATA] = ELFDATA2LSB;
+	ehdr.e_type = ET_DYN;
+	ehdr.e_machine = EM_X86_64;
+	ehdr.e_phoff = executable_phdr_offset;
+	ehdr.e_phentsize = sizeof(Elf64_Phdr);
+	ehdr.e_phnum = executable_phnum;
+	const uint64_t page = 0x1000;
+	const uint64_t phdrs_size = executable_phnum * sizeof(Elf64_Phdr);
+	const uint64_t at = executable_phdr_offset;
+	const Elf64_Phdr phdrs[executable_phnum] = {
+		{PT_PHDR, PF_R, at, at, at, phdrs_size, phdrs_size, 8},
+		{PT_LOAD, PF_R, 0, 0, 0, page, page, page},
+		{PT_NOTE, PF_R, 0x200, 0x200, 0x200, notes.size(), notes.size(), 8},
+	};
+	Bytes bytes(page);
+	std::memcpy(bytes.data(), &ehdr, sizeof ehdr);
+	std::memcpy(bytes.data() + at, phdrs, sizeof phdrs);
+	std::memcpy(bytes.data() + 0x200, notes.data(), notes.size());
+	return bytes;
+}
+
 size_t CoreBuilder::add_load(uint64_t vaddr, const Bytes &bytes, uint64_t memsz, uint32_t flags)
 {
 	size_t index = add_sparse_load(vaddr, bytes.size(), memsz, flags);
@@ -106,8 +138,7 @@ void CoreBuilder::poke(uint64_t vaddr, const Bytes &bytes)
 		}
 	}
 	throw std::invalid_argument("CoreBuilder::poke: no PT_LOAD holds " +
-				    std::to_string(bytes.size()) + " file bytes at " +
-				    std::to_string(vaddr));
+				    std::to_string(bytes.size()) + " file bytes at " + hex(vaddr));
 }
 
 void CoreBuilder::poke_u64(uint64_t vaddr, uint64_t value)
@@ -177,14 +208,14 @@ uint64_t CoreBuilder::shdr_offset() const { return align_up(notes_offset() + not
 
 uint64_t CoreBuilder::data_offset() const
 {
-	return align_up(shdr_offset() + (pn_xnum ? sizeof(Elf64_Shdr) : 0), page_size);
+	return align_up(shdr_offset() + (pn_xnum ? sizeof(Elf64_Shdr) : 0), data_align);
 }
 
 uint64_t CoreBuilder::file_offset(size_t index) const
 {
 	uint64_t offset = data_offset();
 	for (size_t i = 0; i < index; i++)
-		offset = align_up(offset + loads_.at(i).filesz, page_size);
+		offset = align_up(offset + loads_.at(i).filesz, data_align);
 	return offset;
 }
 
@@ -220,7 +251,7 @@ CoreHeaders CoreBuilder::headers() const
 	for (size_t i = 0; i < loads_.size(); i++) {
 		const Load &load = loads_[i];
 		h.phdrs.push_back({PT_LOAD, load.flags, file_offset(i), load.vaddr, 0, load.filesz,
-				   load.memsz, page_size});
+				   load.memsz, data_align});
 	}
 	return h;
 }

@@ -5,11 +5,11 @@
 //
 //     TempDir dir;
 //     CoreBuilder b;
-//     size_t ram = b.add_sparse_load(0x7f0000000000, 0x10000, 0x20000); // half dumped, as a hole
+//     size_t ram = b.add_sparse_load(0x7f0000000000, 0x10000, 0x20000); // half dumped, a hole
 //     b.poke_u64(0x7f0000000100, 42);
 //     b.add_load(0x400000, {1, 2, 3});
 //     b.add_auxv({{AT_PAGESZ, 4096}});
-//     b.write(dir.file("core"));
+//     b.write(dir.file("core"));  // 42 is now at file offset b.file_offset(ram) + 0x100
 //
 // Corrupt and truncated cores: edit_headers changes any header field just before writing, and
 // truncate_at cuts the written file. Errors (bad poke, failed write) throw std::runtime_error,
@@ -61,6 +61,15 @@ struct CoreHeaders {
 
 // An ELF note as it is laid out in a note segment: header, name, descriptor, padded to `align`.
 Bytes encode_note(const std::string &name, uint32_t type, const Bytes &desc, uint64_t align = 4);
+
+// The first page of a PIE executable as the kernel dumps it (the ELF-header page): ELF header,
+// executable_phnum program headers at executable_phdr_offset (PT_PHDR, PT_LOAD at vaddr 0, and a
+// p_align 8 PT_NOTE at 0x200 holding a property note whose descriptor needs padding to 8, then
+// the NT_GNU_BUILD_ID). Put it in a PT_LOAD at the load bias, with AT_PHDR = bias +
+// executable_phdr_offset, AT_PHENT and AT_PHNUM in the auxv and an NT_FILE entry for it.
+constexpr uint64_t executable_phdr_offset = 0x40;
+constexpr uint64_t executable_phnum = 3;
+Bytes executable_page(const Bytes &build_id);
 
 class CoreBuilder {
 public:

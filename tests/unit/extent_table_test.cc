@@ -54,7 +54,9 @@ TEST(ExtentTable, FindReturnsEveryExtentTheRangeTouches)
 
 TEST(ExtentTable, EmptyExtentsAreDropped)
 {
-	ExtentTable t({{0, 10, Source::generated, 0}, {10, 0, Source::core, 0}, {10, 5, Source::core, 7}},
+	ExtentTable t({{0, 10, Source::generated, 0},
+		       {10, 0, Source::core, 0},
+		       {10, 5, Source::core, 7}},
 		      std::vector<std::byte>(10));
 	ASSERT_EQ(t.extents().size(), 2u);
 	EXPECT_EQ(t.size(), 15u);
@@ -137,7 +139,8 @@ TEST_F(SparseCore, ExtentsMapOntoTheirOwnPartOfTheCore)
 	EXPECT_EQ(t.seek_data(2 * page, fd_), std::nullopt);
 	EXPECT_EQ(t.seek_hole(5 * page, fd_), 5 * page);
 	// Hole then data: core pages 2..3 (hole) then 0 (data).
-	ExtentTable u({{0, 2 * page, Source::core, 2 * page}, {2 * page, page, Source::core, 0}}, {});
+	ExtentTable u({{0, 2 * page, Source::core, 2 * page}, {2 * page, page, Source::core, 0}},
+		      {});
 	EXPECT_EQ(u.seek_data(0, fd_), 2 * page);
 	EXPECT_EQ(u.seek_hole(2 * page, fd_), 3 * page);
 }

@@ -485,40 +485,12 @@ TEST_F(ProcessCoreTest, ReadIntegersAndStrings)
 	EXPECT_FALSE(core->read_u32(base - 2).ok());
 }
 
-// An executable's first page as the kernel dumps it: ELF header, program headers, then a
-// p_align 8 note segment (as .note.gnu.property) holding a property note whose descriptor needs
-// padding to 8, then the build-id.
-Bytes executable_page(const Bytes &build_id)
-{
-	Bytes notes = test::encode_note("GNU", NT_GNU_PROPERTY_TYPE_0, Bytes(12, 0xee), 8);
-	Bytes id_note = test::encode_note("GNU", NT_GNU_BUILD_ID, build_id, 8);
-	notes.insert(notes.end(), id_note.begin(), id_note.end());
-	Elf64_Ehdr ehdr{};
-	std::memcpy(ehdr.e_ident, ELFMAG, SELFMAG);
-	ehdr.e_ident[EI_CLASS] = ELFCLASS64;
-	ehdr.e_type = ET_DYN;
-	ehdr.e_phoff = 0x40;
-	ehdr.e_phentsize = sizeof(Elf64_Phdr);
-	ehdr.e_phnum = 3;
-	const uint64_t phdrs_size = 3 * sizeof(Elf64_Phdr);
-	const Elf64_Phdr phdrs[3] = {
-		{PT_PHDR, PF_R, 0x40, 0x40, 0x40, phdrs_size, phdrs_size, 8},
-		{PT_LOAD, PF_R, 0, 0, 0, 0x1000, 0x1000, 0x1000},
-		{PT_NOTE, PF_R, 0x200, 0x200, 0x200, notes.size(), notes.size(), 8},
-	};
-	Bytes page(0x1000);
-	std::memcpy(page.data(), &ehdr, sizeof ehdr);
-	std::memcpy(page.data() + 0x40, phdrs, sizeof phdrs);
-	std::memcpy(page.data() + 0x200, notes.data(), notes.size());
-	return page;
-}
-
 const Bytes build_id = {0xd9, 0x54, 0x1f, 0xd6, 0x7c, 0x4e, 0xa3, 0x7f, 0x9c, 0xa7,
 			0xfc, 0xa0, 0xf5, 0x09, 0x6f, 0x32, 0xb3, 0xb7, 0xe7, 0xe0};
 
 void add_executable(CoreBuilder &b, uint64_t bias, uint64_t page_bytes)
 {
-	Bytes page = executable_page(build_id);
+	Bytes page = test::executable_page(build_id);
 	page.resize(page_bytes);
 	b.add_load(bias + 0x1000, pattern(0x1000, 5)); // text first: any order will do
 	b.add_load(bias, page, 0x1000);
@@ -526,7 +498,9 @@ void add_executable(CoreBuilder &b, uint64_t bias, uint64_t page_bytes)
 			 {bias, bias + 0x1000, 0, "/usr/bin/qemu-system-x86_64"},
 			 {bias + 0x1000, bias + 0x2000, 0x1000, "/usr/bin/qemu-system-x86_64"}},
 			1);
-	b.add_auxv({{AT_PHDR, bias + 0x40}, {AT_PHENT, sizeof(Elf64_Phdr)}, {AT_PHNUM, 3}});
+	b.add_auxv({{AT_PHDR, bias + test::executable_phdr_offset},
+		    {AT_PHENT, sizeof(Elf64_Phdr)},
+		    {AT_PHNUM, test::executable_phnum}});
 }
 
 TEST_F(ProcessCoreTest, FindsExecutableBiasAndBuildId)
@@ -676,8 +650,8 @@ TEST_F(ProcessCoreTest, MatchesModelOnRandomLayouts)
 				<< hex(from) << "+" << hex(length);
 			Bytes bytes(length);
 			auto r = core->read(base + from, bytes.data(), bytes.size());
-			auto first_absent = std::find_if(pieces.begin(), pieces.end(),
-							 [](const CorePiece &p) { return !p.present(); });
+			auto is_absent = [](const CorePiece &p) { return !p.present(); };
+			auto first_absent = std::find_if(pieces.begin(), pieces.end(), is_absent);
 			ASSERT_EQ(r.ok(), first_absent == pieces.end());
 			if (!r.ok()) {
 				EXPECT_EQ(r.error().at, first_absent->vaddr);
@@ -792,8 +766,8 @@ bool parse_program_output(const std::string &output_path, CrashProgram &program)
 		if (std::sscanf(line.c_str(), "vmcorefs-test %lx %lx", &program.bias,
 				&program.marker) == 2)
 			found = true;
-		else if (std::sscanf(line.c_str(), "map %lx-%lx %*s %lx %*s %lu %n", &m.start, &m.end,
-				     &m.file_offset, &inode, &path_at) == 4 &&
+		else if (std::sscanf(line.c_str(), "map %lx-%lx %*s %lx %*s %lu %n", &m.start,
+				     &m.end, &m.file_offset, &inode, &path_at) == 4 &&
 			 inode != 0 && line.c_str()[path_at] == '/') {
 			m.path = line.substr(static_cast<size_t>(path_at));
 			program.file_maps.push_back(m);
@@ -804,8 +778,8 @@ bool parse_program_output(const std::string &output_path, CrashProgram &program)
 
 bool write_gcore(const TempDir &dir, const std::string &program, const std::string &core)
 {
-	return run("cd " + dir.path() + " && timeout 120 gdb -nx -batch -ex run -ex 'gcore " + core +
-		   "' " + program + " > " + dir.file("out.txt") + " 2>&1");
+	return run("cd " + dir.path() + " && timeout 120 gdb -nx -batch -ex run -ex 'gcore " +
+		   core + "' " + program + " > " + dir.file("out.txt") + " 2>&1");
 }
 
 std::string hex_string(const std::vector<uint8_t> &bytes)
@@ -836,11 +810,13 @@ void check_real_core(const std::string &core_path, const CrashProgram &program)
 	EXPECT_EQ(std::memcmp(&magic, ELFMAG, SELFMAG), 0);
 	// NT_FILE as the process saw its mappings, offsets in bytes whatever the convention.
 	for (const FileMapping &want : program.file_maps) {
-		auto mappings = (*core)->file_mappings();
-		EXPECT_TRUE(std::any_of(mappings.begin(), mappings.end(), [&](const FileMapping &m) {
+		auto same = [&](const FileMapping &m) {
 			return m.start == want.start && m.end == want.end &&
 			       m.file_offset == want.file_offset && m.path == want.path;
-		})) << want.path << " " << hex(want.start) << " at " << hex(want.file_offset);
+		};
+		auto mappings = (*core)->file_mappings();
+		EXPECT_TRUE(std::any_of(mappings.begin(), mappings.end(), same))
+			<< want.path << " " << hex(want.start) << " at " << hex(want.file_offset);
 	}
 }
 

@@ -53,7 +53,8 @@ ExtentTable build(const GuestMemoryMap &map)
 // libelf over the generated prefix, which holds every header.
 class ElfReader {
 public:
-	explicit ElfReader(const ExtentTable &table) : bytes_(table.generated().begin(), table.generated().end())
+	explicit ElfReader(const ExtentTable &table)
+		: bytes_(table.generated().begin(), table.generated().end())
 	{
 		elf_version(EV_CURRENT);
 		elf_ = elf_memory(reinterpret_cast<char *>(bytes_.data()), bytes_.size());

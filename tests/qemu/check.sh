@@ -1,0 +1,136 @@
+#!/bin/bash
+# Checks vmcorefs on one real QEMU core against QEMU's own vmcore of the same instant, with the
+# tools people use on vmcores. Usage: check.sh CHECK VMCOREFS MANIFEST CORE_KEY
+#   CHECK     compare | segments | readelf | extract | sparse | crash | drgn | makedumpfile
+#   CORE_KEY  gcore_core or kernel_core (a key of the harness manifest)
+set -euo pipefail
+[ $# -eq 4 ] || { echo "usage: check.sh CHECK VMCOREFS MANIFEST CORE_KEY" >&2; exit 2; }
+check=$1 vmcorefs=$2 manifest=$3 key=$4
+here=$(cd "$(dirname "$0")" && pwd)
+
+value() { sed -n "s/^$1=//p" "$manifest"; }
+[ -f "$manifest" ] || { echo "check: no manifest $manifest (did the harness fixture run?)" >&2; exit 1; }
+core=$(value "$key") reference=$(value reference) vmlinux=$(value vmlinux) scenario=$(value scenario)
+[ -n "$core" ] || { echo "check: $manifest has no $key" >&2; exit 1; }
+
+work=$(mktemp -d)
+mnt=$work/mnt
+mkdir "$mnt"
+cleanup() {
+	mountpoint -q "$mnt" && fusermount3 -u "$mnt"
+	rm -rf "$work"
+}
+trap cleanup EXIT
+fail() { echo "check $check ($scenario, $key): $*" >&2; exit 1; }
+mount_core() { "$vmcorefs" "$core" "$mnt" || fail "vmcorefs could not mount $core"; }
+
+# Prints "paddr offset filesz" for each PT_LOAD of an ELF vmcore, in hex.
+loads() {
+	readelf -lW "$1" | awk '$1 == "LOAD" { print $4, $2, $5 }'
+}
+
+# Copies filesz bytes at offset from a file to stdout.
+extract_range() {
+	local file=$1 offset=$(($2)) size=$(($3))
+	tail -c +$((offset + 1)) "$file" | head -c "$size"
+}
+
+check_compare() {
+	"$vmcorefs" --compare="$reference" "$core" >"$work/out" || { cat "$work/out"; fail "--compare says the vmcores differ"; }
+	grep -qx 'vmcores agree' "$work/out" || fail "--compare printed no verdict"
+}
+
+# Independent of --compare: each reference PT_LOAD, cut out with readelf + tail/head, equals the
+# same physical range of guest.vmcore and the blocks/ file of that range.
+check_segments() {
+	mount_core
+	loads "$reference" >"$work/ref"
+	loads "$mnt/guest.vmcore" >"$work/ours"
+	[ -s "$work/ref" ] || fail "no PT_LOAD in $reference"
+	while read -r paddr offset size; do
+		read -r ours_paddr ours_offset ours_size <&3 || fail "guest.vmcore has fewer PT_LOADs"
+		[ "$((paddr))" -eq "$((ours_paddr))" ] && [ "$((size))" -eq "$((ours_size))" ] ||
+			fail "PT_LOAD $paddr+$size of the reference is $ours_paddr+$ours_size in guest.vmcore"
+		block=$(printf '%016x-%016x' "$((paddr))" "$((paddr + size))")
+		[ -f "$mnt/blocks/$block" ] || fail "no blocks/$block"
+		cmp <(extract_range "$reference" "$offset" "$size") <(extract_range "$mnt/guest.vmcore" "$ours_offset" "$size") ||
+			fail "guest.vmcore differs from the reference in PT_LOAD $paddr"
+		cmp <(extract_range "$reference" "$offset" "$size") "$mnt/blocks/$block" ||
+			fail "blocks/$block differs from the reference"
+	done <"$work/ref" 3<"$work/ours"
+}
+
+# Both readelf implementations accept the file without a word of complaint.
+check_readelf() {
+	mount_core
+	readelf -h -l -n -W "$mnt/guest.vmcore" >"$work/out" 2>"$work/err" || fail "readelf failed"
+	[ ! -s "$work/err" ] || { cat "$work/err"; fail "readelf warned"; }
+	grep -q 'Size of this header: *64' "$work/out" || fail "e_ehsize is not 64"
+	eu-readelf -h -l -n "$mnt/guest.vmcore" >"$work/out" 2>"$work/err" || fail "eu-readelf failed"
+	[ ! -s "$work/err" ] || { cat "$work/err"; fail "eu-readelf warned"; }
+	grep -q VMCOREINFO "$work/out" || fail "no VMCOREINFO note"
+}
+
+check_extract() {
+	mount_core
+	"$vmcorefs" --extract="$work/extracted" "$core" </dev/null || fail "--extract failed"
+	cmp "$work/extracted" "$mnt/guest.vmcore" || fail "--extract output differs from guest.vmcore"
+}
+
+# SEEK_HOLE lets cp skip the idle guest's untouched RAM.
+check_sparse() {
+	mount_core
+	cp --sparse=always "$mnt/guest.vmcore" "$work/copy"
+	cmp "$work/copy" "$mnt/guest.vmcore" || fail "the sparse copy differs"
+	apparent=$(stat -c %s "$work/copy") allocated=$(($(stat -c %b "$work/copy") * $(stat -c %B "$work/copy")))
+	echo "apparent $apparent bytes, allocated $allocated bytes"
+	[ "$key" = gcore_core ] && return # gcore writes every page: its core has no holes to keep
+	[ "$allocated" -lt $((apparent / 2)) ] || fail "copy is not sparse: $allocated of $apparent bytes allocated"
+}
+
+crash_session() {
+	printf '%s\n' 'sys' 'bt' 'ps' 'log | tail -n 15' 'quit' |
+		timeout 300 crash -s "$vmlinux" "$1" 2>&1 | grep -v -e '^ *DUMPFILE:'
+}
+
+# crash tells the same story from guest.vmcore as from QEMU's vmcore.
+check_crash() {
+	mount_core
+	crash_session "$reference" >"$work/ref"
+	crash_session "$mnt/guest.vmcore" >"$work/ours"
+	grep -q "RELEASE: $(value release)" "$work/ours" || { cat "$work/ours"; fail "crash shows no RELEASE"; }
+	if [ "$scenario" = panic ]; then
+		grep -q 'PANIC: "Kernel panic - not syncing: sysrq triggered crash"' "$work/ours" ||
+			{ cat "$work/ours"; fail "crash shows no panic string"; }
+		grep -q 'sysrq_handle_crash' "$work/ours" || { cat "$work/ours"; fail "bt has no sysrq_handle_crash"; }
+	fi
+	diff "$work/ref" "$work/ours" || fail "crash output differs between the reference and guest.vmcore"
+}
+
+# drgn reads guest.vmcore (kernel text PT_LOAD) where it cannot read QEMU's own dump.
+check_drgn() {
+	mount_core
+	/usr/bin/python3 "$here/drgn_check.py" "$mnt/guest.vmcore" "$vmlinux" "$scenario" >"$work/ours" 2>&1 ||
+		{ cat "$work/ours"; fail "drgn failed on guest.vmcore"; }
+	cat "$work/ours"
+	grep -qx "release $(value release)" "$work/ours" || fail "drgn printed the wrong release"
+	if /usr/bin/python3 "$here/drgn_check.py" "$reference" "$vmlinux" "$scenario" >"$work/ref" 2>&1; then
+		echo "note: drgn also reads QEMU's reference dump"
+	else
+		echo "drgn on QEMU's reference dump: $(tail -n 1 "$work/ref")"
+	fi
+}
+
+check_makedumpfile() {
+	mount_core
+	makedumpfile -c -d 31 -x "$vmlinux" "$mnt/guest.vmcore" "$work/dumpfile" >"$work/out" 2>&1 ||
+		{ cat "$work/out"; fail "makedumpfile failed"; }
+	tail -n 3 "$work/out"
+	[ -s "$work/dumpfile" ] || fail "makedumpfile wrote nothing"
+}
+
+case $check in
+compare | segments | readelf | extract | sparse | crash | drgn | makedumpfile) "check_$check" ;;
+*) echo "check: unknown check $check" >&2; exit 2 ;;
+esac
+echo "check $check ($scenario, $key): ok"

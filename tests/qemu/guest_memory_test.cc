@@ -1,0 +1,126 @@
+// The core library on a real QEMU core, against QEMU's own vmcore of the same instant: the block
+// list, the bytes of every block and the notes must be QEMU's, exactly. The harness manifest and
+// the core to use come from the environment (VMCOREFS_MANIFEST, VMCOREFS_CORE_KEY), set by CTest.
+#include <cstdlib>
+#include <fstream>
+#include <gtest/gtest.h>
+#include <map>
+#include <xxhash.h>
+
+#include "guest_loader.h"
+#include "guest_memory_resolver.h"
+#include "vmcore_view.h"
+
+namespace vmcorefs {
+namespace {
+
+std::map<std::string, std::string> read_manifest()
+{
+	const char *path = std::getenv("VMCOREFS_MANIFEST");
+	std::map<std::string, std::string> out;
+	if (!path)
+		return out;
+	std::ifstream in(path);
+	for (std::string line; std::getline(in, line);)
+		if (auto eq = line.find('='); eq != std::string::npos)
+			out[line.substr(0, eq)] = line.substr(eq + 1);
+	return out;
+}
+
+class RealCore : public testing::Test {
+protected:
+	void SetUp() override
+	{
+		manifest_ = read_manifest();
+		const char *key = std::getenv("VMCOREFS_CORE_KEY");
+		ASSERT_FALSE(manifest_.empty()) << "VMCOREFS_MANIFEST names no harness manifest";
+		ASSERT_TRUE(key && manifest_.count(key)) << "the manifest has no core " << key;
+		LoadOptions options;
+		options.core_path = manifest_[key];
+		options.debug_dirs = {"/usr/lib/debug"};
+		auto guest = load_guest(options);
+		ASSERT_TRUE(guest.ok()) << guest.error().to_string();
+		guest_ = std::move(*guest);
+		auto file = MappedFile::open(manifest_["reference"]);
+		ASSERT_TRUE(file.ok()) << file.error().to_string();
+		reference_file_.emplace(std::move(*file));
+		auto view = VmcoreView::parse(*reference_file_);
+		ASSERT_TRUE(view.ok()) << view.error().to_string();
+		reference_.emplace(std::move(*view));
+	}
+
+	std::map<std::string, std::string> manifest_;
+	LoadedGuest guest_;
+	std::optional<MappedFile> reference_file_;
+	std::optional<VmcoreView> reference_;
+};
+
+TEST_F(RealCore, BlockListIsQemus)
+{
+	const auto &loads = reference_->loads();
+	const auto &blocks = guest_.map.blocks;
+	ASSERT_EQ(blocks.size(), loads.size());
+	for (size_t i = 0; i < blocks.size(); i++) {
+		EXPECT_EQ(blocks[i].start, loads[i].paddr) << "block " << i;
+		EXPECT_EQ(blocks[i].end - blocks[i].start, loads[i].filesz) << "block " << i;
+	}
+	EXPECT_TRUE(guest_.map.absent.empty()) << "the harness cores hold all guest RAM";
+}
+
+// Digests of each block, read through the library's guest-physical reader, against the
+// reference's segment bytes; on a mismatch, the first differing page.
+TEST_F(RealCore, BlockBytesAreQemus)
+{
+	constexpr size_t page = 4096;
+	std::vector<std::byte> ours(page), theirs(page);
+	for (const auto &load : reference_->loads()) {
+		XXH3_state_t *a = XXH3_createState(), *b = XXH3_createState();
+		XXH3_64bits_reset(a), XXH3_64bits_reset(b);
+		std::optional<uint64_t> first_difference;
+		for (uint64_t at = 0; at < load.filesz; at += page) {
+			size_t n = std::min<uint64_t>(page, load.filesz - at);
+			ASSERT_TRUE(read_guest_physical(*guest_.core, guest_.map, load.paddr + at,
+							ours.data(), n)
+					    .ok());
+			ASSERT_TRUE(reference_->read(load.offset + at, theirs.data(), n).ok());
+			XXH3_64bits_update(a, ours.data(), n), XXH3_64bits_update(b, theirs.data(), n);
+			if (!first_difference && memcmp(ours.data(), theirs.data(), n))
+				first_difference = load.paddr + at;
+		}
+		EXPECT_EQ(XXH3_64bits_digest(a), XXH3_64bits_digest(b))
+			<< "block at " << hex(load.paddr) << ": first differing page at "
+			<< hex(first_difference.value_or(0));
+		XXH3_freeState(a), XXH3_freeState(b);
+	}
+}
+
+// NT_PRSTATUS and QEMU notes per vCPU and the VMCOREINFO note, byte for byte in QEMU's order.
+TEST_F(RealCore, NotesAreQemus)
+{
+	std::vector<std::byte> theirs;
+	for (const auto &note : reference_->notes()) {
+		size_t at = theirs.size(), namesz = note.name.size() + 1;
+		theirs.resize(at + 12 + ((namesz + 3) & ~3u) + ((note.desc.size() + 3) & ~3u));
+		uint32_t header[3] = {static_cast<uint32_t>(namesz),
+				      static_cast<uint32_t>(note.desc.size()), note.type};
+		memcpy(theirs.data() + at, header, sizeof header);
+		memcpy(theirs.data() + at + 12, note.name.c_str(), namesz);
+		memcpy(theirs.data() + at + 12 + ((namesz + 3) & ~3u), note.desc.data(),
+		       note.desc.size());
+	}
+	EXPECT_EQ(reference_->notes().size(), 5u) << "2 NT_PRSTATUS, 2 QEMU, 1 VMCOREINFO";
+	EXPECT_TRUE(guest_.map.notes == theirs) << "notes differ (run vmcorefs --compare)";
+	EXPECT_EQ(guest_.map.elf_machine, reference_->machine());
+}
+
+TEST_F(RealCore, IdentifiesQemu)
+{
+	EXPECT_EQ(guest_.map.machine, "pc-i440fx-7.2");
+	EXPECT_EQ(guest_.map.accelerator, "tcg");
+	EXPECT_TRUE(guest_.map.qemu_version.starts_with("7.2.")) << guest_.map.qemu_version;
+	EXPECT_FALSE(guest_.map.ramblocks.empty());
+	EXPECT_EQ(guest_.map.ramblocks[0].idstr, "pc.ram");
+}
+
+} // namespace
+} // namespace vmcorefs
