@@ -1,9 +1,12 @@
 #include "guest_loader.h"
 
+#include <elf.h>
+
 #include "debug_info.h"
 #include "dwarf_types.h"
 #include "guest_block_walker.h"
 #include "guest_memory_resolver.h"
+#include "kernel_text_alias.h"
 #include "note_fields.h"
 #include "qemu_identity.h"
 #include "qemu_reader.h"
@@ -69,6 +72,9 @@ Result<void> add_notes(QemuReader &reader, GuestMemoryMap &map)
 	Vmcoreinfo vmcoreinfo = find_vmcoreinfo(reader, map, map.warnings);
 	map.notes.insert(map.notes.end(), vmcoreinfo.note.begin(), vmcoreinfo.note.end());
 	map.vmcoreinfo_source = vmcoreinfo.source;
+	if (map.elf_machine == EM_X86_64)
+		if (auto alias = x86_64_kernel_text_alias(vmcoreinfo.text, map))
+			map.aliases.push_back(*alias);
 	return {};
 }
 

@@ -44,6 +44,14 @@ struct AbsentRange {
 	AbsentReason reason = AbsentReason::unmapped;
 };
 
+// A virtual address range of the guest kernel mapped onto guest-physical memory that a segment
+// already holds: one more PT_LOAD of guest.vmcore, sharing that segment's file bytes.
+struct MemoryAlias {
+	uint64_t vaddr = 0;
+	uint64_t paddr = 0; // inside one GuestSegment, with [paddr, paddr + length)
+	uint64_t length = 0;
+};
+
 // One RAMBlock of ram_list.blocks, with its host bytes resolved against the core.
 struct RamBlockInfo {
 	std::string idstr;
@@ -64,6 +72,7 @@ struct GuestMemoryMap {
 	std::vector<GuestBlock> blocks;     // QEMU's list, in QEMU's order
 	std::vector<GuestSegment> segments; // blocks split where memory is absent, in guest order
 	std::vector<AbsentRange> absent;    // what the split left out
+	std::vector<MemoryAlias> aliases;   // PT_LOADs after the segments' (the kernel text)
 	std::vector<RamBlockInfo> ramblocks;
 
 	// Notes for guest.vmcore's PT_NOTE, complete ELF notes (header, name, desc, padding) in the

@@ -75,16 +75,26 @@ Result<void> check_segments(const GuestMemoryMap &map)
 }
 
 // One PT_LOAD per guest segment, in guest order, their bytes back to back.
+// PT_LOADs with offsets counted from the start of guest memory: one per segment, then one per
+// alias, pointing at the bytes of the segment that holds the alias's physical range.
 std::vector<ProgramHeader> ram_load_headers(const GuestMemoryMap &map)
 {
 	std::vector<ProgramHeader> loads;
-	loads.reserve(map.segments.size() + 1); // room for a later alias of the kernel text
+	loads.reserve(map.segments.size() + map.aliases.size());
 	uint64_t offset = 0;
 	for (const GuestSegment &segment : map.segments) {
 		uint64_t size = segment.end - segment.start;
 		loads.push_back({PT_LOAD, offset, segment.start, segment.start, size});
 		offset += size;
 	}
+	for (const MemoryAlias &alias : map.aliases)
+		for (size_t i = 0; i < map.segments.size(); i++) {
+			const GuestSegment &s = map.segments[i];
+			if (alias.paddr >= s.start && alias.paddr < s.end &&
+			    alias.length <= s.end - alias.paddr)
+				loads.push_back({PT_LOAD, loads[i].offset + (alias.paddr - s.start),
+						 alias.vaddr, alias.paddr, alias.length});
+		}
 	return loads;
 }
 

@@ -230,8 +230,9 @@ void reply_copied(fuse_req_t req, ServeContext &ctx, const std::vector<ReplyPiec
 		ssize_t got = pread(ctx.core->fd(), buffer.data() + at, piece.length,
 				    static_cast<off_t>(piece.core_offset));
 		if (got != static_cast<ssize_t>(piece.length)) {
-			report_shrunk_core(ctx);
-			fuse_reply_err(req, EIO);
+			if (got >= 0)
+				report_shrunk_core(ctx);
+			fuse_reply_err(req, got < 0 ? errno : EIO);
 			return;
 		}
 	}

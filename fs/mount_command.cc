@@ -14,7 +14,7 @@ namespace {
 int fail(const Error &error)
 {
 	std::fprintf(stderr, "vmcorefs: %s\n", error.to_string().c_str());
-	return exit_failure;
+	return error.code == ErrorCode::usage ? exit_usage : exit_failure; // e.g. a bad -o option
 }
 
 } // namespace

@@ -20,6 +20,6 @@ apt-get install -y -q --no-install-recommends \
 	build-essential cmake pkg-config ninja-build \
 	libfuse3-dev fuse3 libelf-dev libdw-dev libxxhash-dev libgtest-dev \
 	meson python3 python3-venv flex bison libglib2.0-dev libpixman-1-dev libfdt-dev zlib1g-dev dpkg-dev \
-	gdb crash python3-drgn makedumpfile elfutils binutils dwz debuginfod \
+	gdb crash python3-drgn makedumpfile elfutils binutils dwz debuginfod libdebuginfod1 curl \
 	busybox-static cpio kmod xz-utils zstd ca-certificates \
-	qemu-system-data seabios
+	qemu-system-data seabios qemu-system-x86

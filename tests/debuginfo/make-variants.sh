@@ -8,6 +8,9 @@
 #                                 build-id, .gnu_debuglink -> qemu-system-x86_64.debug; alone
 #   qemu-system-x86_64.debug      objcopy --only-keep-debug of the original
 #   debuglink/                    the stripped binary with its .debug beside it (.gnu_debuglink)
+#   debuglink-subdir/             ... with its .debug in the .debug subdirectory beside it
+#   pathtree/<abs dir of exe/>    a debug directory holding the .debug under the binary's own
+#                                 directory (as /usr/lib/debug/usr/bin/X.debug of old -dbg packages)
 #   tree/.build-id/xx/rest.debug  a debug directory (like /usr/lib/debug) with a build-id tree
 #   served/                       only the .debug, for a local debuginfod
 #   dwz/...                       Debian's dbgsym layout: dwz -m (multifile), then
@@ -35,12 +38,14 @@ mkdir -p "$root"
 # One builder at a time; the others wait and then find the finished directory.
 exec 9>"$root/.lock"
 flock -w 900 9 || { echo "make-variants: timed out waiting for $root/.lock" >&2; exit 1; }
-if [ -f "$out/variants" ]; then echo "$out"; exit 0; fi
+# Bumped whenever the layout changes, so that an older cached directory is rebuilt.
+layout=2
+if grep -qx "layout=$layout" "$out/variants" 2>/dev/null; then echo "$out"; exit 0; fi
 
 say() { echo "make-variants: $*" >&2; }
 tmp=$out.tmp
 rm -rf "$tmp" "$out"
-mkdir -p "$tmp"/{exe,debuglink,served,other,dwz/exe}
+mkdir -p "$tmp"/{exe,debuglink,debuglink-subdir/.debug,"pathtree$out/exe",served,other,dwz/exe}
 start=$(date +%s)
 
 # split FULL EXE DEBUG [objcopy-options]: DEBUG = only the debug info of FULL, EXE = FULL stripped
@@ -63,6 +68,9 @@ if readelf -S -W "$tmp/exe/qemu-system-x86_64" | grep -Eq ' \.(debug_info|symtab
 fi
 ln "$tmp/exe/qemu-system-x86_64" "$tmp/debuglink/qemu-system-x86_64"
 ln "$tmp/qemu-system-x86_64.debug" "$tmp/debuglink/qemu-system-x86_64.debug"
+ln "$tmp/exe/qemu-system-x86_64" "$tmp/debuglink-subdir/qemu-system-x86_64"
+ln "$tmp/qemu-system-x86_64.debug" "$tmp/debuglink-subdir/.debug/qemu-system-x86_64.debug"
+ln "$tmp/qemu-system-x86_64.debug" "$tmp/pathtree$out/exe/qemu-system-x86_64.debug"
 mkdir -p "$(dirname "$(id_path "$tmp/tree" "$id")")"
 ln "$tmp/qemu-system-x86_64.debug" "$(id_path "$tmp/tree" "$id")"
 ln "$tmp/qemu-system-x86_64.debug" "$tmp/served/qemu-system-x86_64.debug"
@@ -113,6 +121,7 @@ objcopy --only-keep-debug "$tmp/other/hello" "$tmp/other/hello.debug"
 
 v() { echo "$1=${2//"$tmp"/"$out"}"; }
 {
+	v layout "$layout"
 	v build_id "$id"
 	v alt_build_id "$alt_id"
 	v alt_name "$alt_name"
@@ -121,6 +130,10 @@ v() { echo "$1=${2//"$tmp"/"$out"}"; }
 	v debug "$tmp/qemu-system-x86_64.debug"
 	v debuglink_exe "$tmp/debuglink/qemu-system-x86_64"
 	v debuglink_debug "$tmp/debuglink/qemu-system-x86_64.debug"
+	v debuglink_subdir_exe "$tmp/debuglink-subdir/qemu-system-x86_64"
+	v debuglink_subdir_debug "$tmp/debuglink-subdir/.debug/qemu-system-x86_64.debug"
+	v pathtree "$tmp/pathtree"
+	v pathtree_debug "$tmp/pathtree$out/exe/qemu-system-x86_64.debug"
 	v tree "$tmp/tree"
 	v tree_debug "$(id_path "$tmp/tree" "$id")"
 	v served "$tmp/served"

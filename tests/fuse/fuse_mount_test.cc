@@ -3,6 +3,7 @@
 // crash and cp would. Also --extract's copying, which must give the same bytes.
 #include <cerrno>
 #include <csignal>
+#include <cstdlib>
 #include <cstring>
 #include <dirent.h>
 #include <fcntl.h>
@@ -87,7 +88,14 @@ GuestMemoryMap synthetic_map()
 		      {0x7f0000004000, 0x2000, std::nullopt, AbsentReason::not_dumped}};
 	RamBlockInfo vram{"0000:00:02.0/vga.vram", 0x7f1000000000, 0, 0x2000, 0x2000, 0, -1, {}};
 	vram.pieces = {{0x7f1000000000, 0x2000, 6 * page, AbsentReason::unmapped}};
-	map.ramblocks = {ram, vram};
+	// 2048 pieces of 32 bytes, alternating between core pages 0 and 10: more pieces in one
+	// READ than one writev takes.
+	RamBlockInfo many{"many", 0x7f2000000000, 0, 0x10000, 0x10000, 0, -1, {}};
+	for (uint64_t i = 0; i < 2048; i++) {
+		uint64_t core_offset = (i % 2 ? 10 * page : 0) + i % 128 * 32;
+		many.pieces.push_back({many.host + i * 32, 32, core_offset, AbsentReason::unmapped});
+	}
+	map.ramblocks = {ram, vram, many};
 	for (int i = 0; i < 0x3c; i++)
 		map.notes.push_back(static_cast<std::byte>(0xa0 + i));
 	return map;
@@ -178,8 +186,10 @@ public:
 	}
 	~ChildMount()
 	{
-		if (mounted_ && umount2(mountpoint_.c_str(), 0) != 0)
-			umount2(mountpoint_.c_str(), MNT_DETACH);
+		// umount2 needs root; fusermount3 (setuid) does it for the user who mounted.
+		if (mounted_ && umount2(mountpoint_.c_str(), 0) != 0 &&
+		    umount2(mountpoint_.c_str(), MNT_DETACH) != 0)
+			std::system(("fusermount3 -u -z '" + mountpoint_ + "'").c_str());
 		if (child_ > 0)
 			reap();
 	}
@@ -261,7 +271,7 @@ TEST_F(FuseMountTest, ListsTheTree)
 		  (std::set<std::string>{".", "..", "0000000000000000-0000000000004000",
 					 "0000000000100000-0000000000106000"}));
 	EXPECT_EQ(list_directory(path("ramblocks")),
-		  (std::set<std::string>{".", "..", "pc.ram", "0000:00:02.0%2Fvga.vram"}));
+		  (std::set<std::string>{".", "..", "pc.ram", "0000:00:02.0%2Fvga.vram", "many"}));
 	struct stat st;
 	ASSERT_EQ(stat(path("guest.vmcore").c_str(), &st), 0);
 	EXPECT_EQ(st.st_mode, S_IFREG | 0444);
@@ -285,6 +295,12 @@ TEST_F(FuseMountTest, ServesTheBytesOfEveryFile)
 		  core_bytes(core_, 0, 4 * page));
 	EXPECT_EQ(read_file(path("ramblocks/0000:00:02.0%2Fvga.vram")),
 		  core_bytes(core_, 6 * page, 2 * page));
+	Bytes many(0x10000);
+	for (uint64_t i = 0; i < 2048; i++) {
+		Bytes piece = core_bytes(core_, (i % 2 ? 10 * page : 0) + i % 128 * 32, 32);
+		std::copy(piece.begin(), piece.end(), many.begin() + static_cast<long>(i * 32));
+	}
+	EXPECT_EQ(read_file(path("ramblocks/many")), many);
 	Bytes info = read_file(path("info"));
 	EXPECT_EQ(std::string(info.begin(), info.end()), texts.info);
 	Bytes json = read_file(path("info.json"));

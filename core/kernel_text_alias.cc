@@ -1,0 +1,57 @@
+#include "kernel_text_alias.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdlib>
+
+#include "vmcoreinfo.h"
+
+namespace vmcorefs {
+namespace {
+
+constexpr uint64_t start_kernel_map = 0xffffffff80000000;
+// The kernel text mapping's size with KASLR (KERNEL_IMAGE_SIZE); KERNELOFFSET says KASLR is built.
+constexpr uint64_t kernel_image_size = 1ull << 30;
+
+std::optional<uint64_t> parse(const std::string &text, const std::string &key, int base)
+{
+	auto value = vmcoreinfo_value(text, key);
+	if (!value || value->empty())
+		return std::nullopt;
+	errno = 0;
+	char *end;
+	// phys_base is printed with %ld and is negative when the kernel runs below its link address.
+	uint64_t v = base == 10 ? static_cast<uint64_t>(std::strtoll(value->c_str(), &end, 10))
+				: std::strtoull(value->c_str(), &end, base);
+	if (errno || *end)
+		return std::nullopt;
+	return v;
+}
+
+} // namespace
+
+std::optional<MemoryAlias> x86_64_kernel_text_alias(const std::string &vmcoreinfo,
+						    const GuestMemoryMap &map)
+{
+	auto phys_base = parse(vmcoreinfo, "NUMBER(phys_base)", 10);
+	auto offset = parse(vmcoreinfo, "KERNELOFFSET", 16);
+	auto stext = parse(vmcoreinfo, "SYMBOL(_stext)", 16);
+	if (!phys_base || !offset || !stext || *stext < start_kernel_map)
+		return std::nullopt;
+	// Unsigned wrap-around does the signed arithmetic: physical = virtual - map + phys_base.
+	uint64_t text = *stext - start_kernel_map + *phys_base;
+	auto segment = std::find_if(map.segments.begin(), map.segments.end(),
+				    [&](const GuestSegment &s) { return s.start <= text && text < s.end; });
+	if (segment == map.segments.end())
+		return std::nullopt;
+	// The mapping covers physical [phys_base, phys_base + 1 GiB); phys_base may be below 0.
+	int64_t map_start = static_cast<int64_t>(*phys_base);
+	int64_t map_end = map_start + static_cast<int64_t>(kernel_image_size);
+	uint64_t start = std::max<uint64_t>(segment->start, std::max<int64_t>(map_start, 0));
+	uint64_t end = std::min<uint64_t>(segment->end, std::max<int64_t>(map_end, 0));
+	if (start >= end)
+		return std::nullopt;
+	return MemoryAlias{start - *phys_base + start_kernel_map, start, end - start};
+}
+
+} // namespace vmcorefs
