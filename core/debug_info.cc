@@ -1,5 +1,6 @@
 #include "debug_info.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <elfutils/libdwelf.h>
@@ -51,28 +52,62 @@ int name_descriptor(int fd, char **file_name)
 	return fd;
 }
 
+// A .gnu_debugaltlink: the dwz alt file's name and build-id.
+struct AltLink {
+	std::string name;
+	std::vector<uint8_t> id;
+};
+
+// The .gnu_debugaltlink section of an ELF file (name, NUL, build-id); empty when it has none.
+// Read with libelf only: opening the DWARF would decompress compressed debug sections.
+AltLink read_alt_link(const char *path)
+{
+	AltLink link;
+	int fd = path ? ::open(path, O_RDONLY | O_CLOEXEC) : -1;
+	if (fd < 0)
+		return link;
+	elf_version(EV_CURRENT);
+	Elf *elf = elf_begin(fd, ELF_C_READ_MMAP, nullptr);
+	size_t names;
+	if (elf && elf_getshdrstrndx(elf, &names) == 0) {
+		for (Elf_Scn *scn = elf_nextscn(elf, nullptr); scn; scn = elf_nextscn(elf, scn)) {
+			GElf_Shdr shdr;
+			const char *name = gelf_getshdr(scn, &shdr)
+						   ? elf_strptr(elf, names, shdr.sh_name)
+						   : nullptr;
+			if (!name || strcmp(name, ".gnu_debugaltlink") != 0 ||
+			    shdr.sh_type == SHT_NOBITS)
+				continue;
+			Elf_Data *data = elf_getdata(scn, nullptr);
+			auto *begin = data ? static_cast<const uint8_t *>(data->d_buf) : nullptr;
+			auto *end = begin ? begin + data->d_size : nullptr;
+			auto *nul = begin ? std::find(begin, end, 0) : nullptr;
+			if (nul && nul != end) {
+				link.name.assign(begin, nul);
+				link.id.assign(nul + 1, end);
+			}
+			break;
+		}
+	}
+	if (elf)
+		elf_end(elf);
+	::close(fd);
+	return link;
+}
+
 // The alt file of a dbgsym package unpacked below a debug directory (dpkg -x, then
-// --debug-file-directory=ROOT/usr/lib/debug): the .gnu_debugaltlink names it by its installed path,
+// --debug-file-directory=ROOT/usr/lib/debug): the link names it by its installed path,
 // /usr/lib/debug/.dwz/<multiarch>/<package>.debug, which libdwfl only looks for as
 // DIR/.dwz/<package>.debug. Accepted only with the build-id the link asks for.
-int find_alt_below_dirs(Dwfl_Module *mod, DebugSearch &search, char **file_name)
+int find_alt_below_dirs(const AltLink &link, const DebugSearch &search, char **file_name)
 {
-	Dwarf_Addr bias;
-	// libdwfl has loaded the debug info already when it asks for the alt file, so this returns it
-	// without asking the hook again.
-	Dwarf *dwarf = dwfl_module_getdwarf(mod, &bias);
-	const char *alt_name;
-	const void *id;
-	ssize_t id_len = dwarf ? dwelf_dwarf_gnu_debugaltlink(dwarf, &alt_name, &id) : -1;
-	std::string_view name = id_len > 0 ? alt_name : "";
+	std::string_view name = link.name;
 	if (!name.starts_with(default_debug_dir) || name.size() <= default_debug_dir.size() ||
 	    name[default_debug_dir.size()] != '/')
 		return -1;
-	std::vector<uint8_t> want(static_cast<const uint8_t *>(id),
-				  static_cast<const uint8_t *>(id) + id_len);
 	for (const auto &dir : search.dirs) {
 		std::string path = dir + std::string(name.substr(default_debug_dir.size()));
-		if (file_build_id(path) != want)
+		if (file_build_id(path) != link.id)
 			continue;
 		int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
 		if (fd >= 0) {
@@ -83,29 +118,32 @@ int find_alt_below_dirs(Dwfl_Module *mod, DebugSearch &search, char **file_name)
 	return -1;
 }
 
-// libdwfl's find_debuginfo hook. For QEMU's module (userdata: the DebugSearch) the first question
-// is answered with --debuginfo when given, otherwise by the standard search (build-id trees,
-// .gnu_debuglink, debuginfod); the question after it is for the dwz alt file, never answered
-// with --debuginfo: the standard search, then the unpacked-dbgsym layout.
+// libdwfl's find_debuginfo hook. libdwfl asks it for two things: the executable's debug info
+// (file_name: the executable, debuglink_file: its .gnu_debuglink, if any), and once it has DWARF,
+// for the dwz alt file that DWARF names (file_name: the file with the DWARF, debuglink_file: the
+// alt file's name from its .gnu_debugaltlink, CRC 0). For QEMU's module (userdata: the
+// DebugSearch) --debuginfo answers the first question; the standard search (build-id trees,
+// .gnu_debuglink, debuginfod) answers both otherwise, and the alt file is also looked for in the
+// layout of an unpacked dbgsym package.
 int find_debuginfo(Dwfl_Module *mod, void **userdata, const char *modname, Dwarf_Addr base,
 		   const char *file_name, const char *debuglink_file, GElf_Word debuglink_crc,
 		   char **debuginfo_file_name)
 {
 	auto *search = static_cast<DebugSearch *>(*userdata);
-	bool for_alt = search && search->asked_for_debuginfo;
-	if (search && !for_alt) {
-		search->asked_for_debuginfo = true;
-		if (!search->user_debuginfo.empty()) {
-			int fd = ::open(search->user_debuginfo.c_str(), O_RDONLY | O_CLOEXEC);
-			if (fd >= 0)
-				*debuginfo_file_name = strdup(search->user_debuginfo.c_str());
-			return fd;
-		}
+	AltLink alt;
+	if (search && debuglink_file && debuglink_crc == 0)
+		alt = read_alt_link(file_name);
+	bool for_alt = !alt.name.empty() && alt.name == debuglink_file;
+	if (search && !for_alt && !search->user_debuginfo.empty()) {
+		int fd = ::open(search->user_debuginfo.c_str(), O_RDONLY | O_CLOEXEC);
+		if (fd >= 0)
+			*debuginfo_file_name = strdup(search->user_debuginfo.c_str());
+		return fd;
 	}
 	int fd = dwfl_standard_find_debuginfo(mod, userdata, modname, base, file_name,
 					      debuglink_file, debuglink_crc, debuginfo_file_name);
 	if (fd < 0 && for_alt)
-		fd = find_alt_below_dirs(mod, *search, debuginfo_file_name);
+		fd = find_alt_below_dirs(alt, *search, debuginfo_file_name);
 	fd = name_descriptor(fd, debuginfo_file_name);
 	if (fd >= 0 && for_alt && *debuginfo_file_name)
 		search->alt_file = *debuginfo_file_name;
@@ -120,16 +158,6 @@ std::string join_paths(const std::vector<std::string> &dirs)
 	for (const auto &d : dirs)
 		out += ":" + d;
 	return out;
-}
-
-// Whether libdwfl takes the DWARF from the executable itself (its test: libdw accepts the ELF).
-bool carries_dwarf(Elf *elf)
-{
-	Dwarf *dwarf = elf ? dwarf_begin_elf(elf, DWARF_C_READ, nullptr) : nullptr;
-	if (!dwarf)
-		return false;
-	dwarf_end(dwarf);
-	return true;
 }
 
 std::string debuginfod_state()
@@ -239,10 +267,6 @@ Result<void> DebugInfo::report(const ProcessCore &core, const LoadOptions &optio
 	dwfl_module_info(module_, &userdata, nullptr, nullptr, nullptr, nullptr, nullptr,
 			 nullptr);
 	*userdata = &search_;
-	// An executable with DWARF of its own is its debug info: libdwfl then asks the hook only for
-	// the alt file.
-	GElf_Addr bias;
-	search_.asked_for_debuginfo = carries_dwarf(dwfl_module_getelf(module_, &bias));
 	return {};
 }
 

@@ -23,14 +23,13 @@
 
 namespace vmcorefs {
 
-// What DebugInfo's find_debuginfo hook for QEMU's module works with. libdwfl asks the hook first
-// for the executable's debug info (unless the executable carries DWARF itself), then for the dwz
-// alt file (.gnu_debugaltlink) that debug info names.
+// What DebugInfo's find_debuginfo hook for QEMU's module works with. libdwfl asks the hook for
+// the executable's debug info (unless the executable carries DWARF itself) and then for the dwz
+// alt file (.gnu_debugaltlink) that the DWARF names.
 struct DebugSearch {
-	std::string user_debuginfo;        // --debuginfo: the answer to the first question
-	std::vector<std::string> dirs;     // --debug-file-directory
-	bool asked_for_debuginfo = false;  // set by the first question; later ones are for the alt
-	std::string alt_file;              // where the hook found the alt file
+	std::string user_debuginfo;    // --debuginfo: the answer to the first question
+	std::vector<std::string> dirs; // --debug-file-directory
+	std::string alt_file;          // where the hook found the alt file
 };
 
 class DebugInfo {

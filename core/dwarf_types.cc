@@ -91,12 +91,56 @@ Dwarf_Die strip_type(Dwarf_Die type)
 	return type;
 }
 
+// The element count of one array dimension: DW_AT_count, or DW_AT_upper_bound - lower + 1.
+// Without DW_AT_lower_bound libdw takes the default from the unit's DW_AT_language, which dwz's
+// partial units (Debian's dbgsym packages) lack, so dwarf_aggregate_size fails there; C's 0 is
+// assumed instead.
+static bool subrange_count(Dwarf_Die *subrange, uint64_t *count)
+{
+	Dwarf_Attribute attr;
+	Dwarf_Word value, lower = 0;
+	if (dwarf_attr_integrate(subrange, DW_AT_count, &attr)) {
+		if (dwarf_formudata(&attr, &value) != 0)
+			return false;
+		*count = value;
+		return true;
+	}
+	if (dwarf_attr_integrate(subrange, DW_AT_lower_bound, &attr) &&
+	    dwarf_formudata(&attr, &lower) != 0)
+		return false;
+	if (!dwarf_attr_integrate(subrange, DW_AT_upper_bound, &attr) ||
+	    dwarf_formudata(&attr, &value) != 0 || value < lower)
+		return false;
+	*count = value - lower + 1;
+	return true;
+}
+
+// An array's size from its element size and dimensions, for when dwarf_aggregate_size fails.
+static uint64_t array_size(Dwarf_Die array)
+{
+	Dwarf_Attribute attr;
+	Dwarf_Die element, child;
+	if (!dwarf_attr_integrate(&array, DW_AT_type, &attr) || !dwarf_formref_die(&attr, &element) ||
+	    dwarf_child(&array, &child) != 0)
+		return 0;
+	uint64_t size = type_size(strip_type(element));
+	do {
+		uint64_t count;
+		if (dwarf_tag(&child) != DW_TAG_subrange_type)
+			continue;
+		if (!subrange_count(&child, &count))
+			return 0;
+		size *= count;
+	} while (dwarf_siblingof(&child, &child) == 0);
+	return size;
+}
+
 uint64_t type_size(Dwarf_Die type)
 {
 	Dwarf_Word size = 0;
-	if (dwarf_aggregate_size(&type, &size) != 0)
-		return 0;
-	return size;
+	if (dwarf_aggregate_size(&type, &size) == 0)
+		return size;
+	return dwarf_tag(&type) == DW_TAG_array_type ? array_size(type) : 0;
 }
 
 uint64_t array_stride(Dwarf_Die type)

@@ -3,7 +3,9 @@
 #include <elf.h>
 
 #include "debug_info.h"
+#include "elf_note.h"
 #include "dwarf_types.h"
+#include "executable_check.h"
 #include "guest_block_walker.h"
 #include "guest_memory_resolver.h"
 #include "kernel_text_alias.h"
@@ -68,6 +70,8 @@ Result<void> add_notes(QemuReader &reader, GuestMemoryMap &map)
 	X86Notes notes = build_x86_notes(*cpus, state ? state->size() : qemu_cpu_state_size);
 	map.notes = std::move(notes.bytes);
 	map.elf_machine = notes.elf_machine;
+	for (const auto &cpu : cpus->cpus)
+		map.vcpus.push_back({cpu.cpu_index, cpu.current});
 	map.warnings.insert(map.warnings.end(), notes.warnings.begin(), notes.warnings.end());
 	Vmcoreinfo vmcoreinfo = find_vmcoreinfo(reader, map, map.warnings);
 	map.notes.insert(map.notes.end(), vmcoreinfo.note.begin(), vmcoreinfo.note.end());
@@ -75,6 +79,12 @@ Result<void> add_notes(QemuReader &reader, GuestMemoryMap &map)
 	if (map.elf_machine == EM_X86_64)
 		if (auto alias = x86_64_kernel_text_alias(vmcoreinfo.text, map))
 			map.aliases.push_back(*alias);
+	// binutils' readelf -n fails on an empty PT_NOTE; crash and drgn ignore unknown notes.
+	if (map.notes.empty()) {
+		static const char why[] = "no CPU notes (registers stale) and no VMCOREINFO";
+		append_elf_note(map.notes, "VMCOREFS", 0,
+				std::as_bytes(std::span(why, sizeof why - 1)));
+	}
 	return {};
 }
 
@@ -100,6 +110,8 @@ Result<LoadedGuest> load_guest(const LoadOptions &options)
 
 	LoadedGuest out;
 	GuestMemoryMap &map = out.map;
+	if (auto moved = moved_executable_warning(**core, options, **debug))
+		map.warnings.push_back(*moved);
 	QemuIdentity id = read_qemu_identity(reader);
 	map.qemu_version = id.version;
 	map.machine = id.machine;

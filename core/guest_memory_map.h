@@ -64,6 +64,12 @@ struct RamBlockInfo {
 	std::vector<CorePiece> pieces; // [host, host + used_length) in the core
 };
 
+// A vCPU as `info` describes it.
+struct VcpuSummary {
+	int32_t cpu_index = 0;
+	bool registers_current = true; // false: stale (KVM had not synchronised), no notes for it
+};
+
 struct GuestMemoryMap {
 	std::string qemu_version; // e.g. "7.2.22 (Debian 1:7.2+dfsg-7+deb12u18)"
 	std::string machine;      // e.g. "pc-i440fx-7.2"
@@ -79,6 +85,7 @@ struct GuestMemoryMap {
 	// order they are written. Empty when none are known.
 	std::vector<std::byte> notes;
 	uint16_t elf_machine = 62; // EM_X86_64
+	std::vector<VcpuSummary> vcpus;
 	std::string vmcoreinfo_source; // where VMCOREINFO came from; empty when there is none
 
 	// Lines for the user: facts worth saying at mount and in `info` (stale registers, no

@@ -13,6 +13,7 @@ enum LongOnly {
 	opt_debuginfo,
 	opt_executable,
 	opt_debug_file_directory,
+	opt_cache_dir,
 };
 
 const struct option long_options[] = {
@@ -27,6 +28,7 @@ const struct option long_options[] = {
 	{"debuginfo", required_argument, nullptr, opt_debuginfo},
 	{"executable", required_argument, nullptr, opt_executable},
 	{"debug-file-directory", required_argument, nullptr, opt_debug_file_directory},
+	{"cache-dir", required_argument, nullptr, opt_cache_dir},
 	{nullptr, 0, nullptr, 0},
 };
 
@@ -51,6 +53,7 @@ bool apply_option(int c, Options &o)
 	case opt_debuginfo: o.load.debuginfo = optarg; break;
 	case opt_executable: o.load.executable = optarg; break;
 	case opt_debug_file_directory: o.load.debug_dirs.emplace_back(optarg); break;
+	case opt_cache_dir: o.cache_dir = optarg; break;
 	default: return false;
 	}
 	return true;
@@ -96,8 +99,14 @@ void print_help(const char *argv0)
 		"       %s --compare=REF.vmcore CORE\n"
 		"\n"
 		"Mount the guest memory of a crashed QEMU's process core as an ELF vmcore that crash,\n"
-		"drgn, gdb and makedumpfile read: MOUNTPOINT/guest.vmcore, MOUNTPOINT/blocks/,\n"
-		"MOUNTPOINT/ramblocks/, MOUNTPOINT/info and MOUNTPOINT/info.json.\n"
+		"drgn, gdb and makedumpfile read. CORE may be compressed with zstd, lz4 or xz (as\n"
+		"systemd-coredump stores cores): it is decompressed once into a cache and reused.\n"
+		"\n"
+		"Files in the mount:\n"
+		"  guest.vmcore           the guest's ELF vmcore (notes, one PT_LOAD per RAM block)\n"
+		"  blocks/START-END       raw bytes of each guest-physical block (hex, END exclusive)\n"
+		"  ramblocks/NAME         each QEMU RAMBlock's host bytes (\"/\" in NAME is %%2F)\n"
+		"  info, info.json        what --info prints, as text and as JSON\n"
 		"\n"
 		"Modes:\n"
 		"  --info                 print QEMU version, machine, accelerator, guest blocks,\n"
@@ -112,7 +121,10 @@ void print_help(const char *argv0)
 		"  --debug-file-directory=DIR\n"
 		"                         where build-id trees and .gnu_debuglink files are looked\n"
 		"                         up (repeatable; default /usr/lib/debug)\n"
-		"  DEBUGINFOD_URLS        when set, debuginfod servers are asked as well\n"
+		"\n"
+		"Compressed cores:\n"
+		"  --cache-dir=DIR        where decompressed cores are kept (default\n"
+		"                         $XDG_CACHE_HOME/vmcorefs/cores or ~/.cache/vmcorefs/cores)\n"
 		"\n"
 		"Mounting:\n"
 		"  -f, --foreground       stay in the foreground\n"
@@ -124,9 +136,20 @@ void print_help(const char *argv0)
 		"  -h, --help             this text\n"
 		"  -V, --version          version\n"
 		"\n"
+		"Environment:\n"
+		"  DEBUGINFOD_URLS        debuginfod servers asked for QEMU's executable and DWARF\n"
+		"  XDG_CACHE_HOME, HOME   where the default --cache-dir lies\n"
+		"\n"
 		"Exit status: 0 success, 1 failure, 2 usage error, 3 vmcores differ (--compare).\n"
+		"\n"
+		"Example:\n"
+		"  %s core.1234 /mnt/vm\n"
+		"  crash vmlinux /mnt/vm/guest.vmcore\n"
+		"  drgn -c /mnt/vm/guest.vmcore -s vmlinux\n"
+		"  makedumpfile -c -d 31 -x vmlinux /mnt/vm/guest.vmcore guest.kdump\n"
+		"  fusermount3 -u /mnt/vm\n"
 		"See vmcorefs(1).\n",
-		argv0, argv0, argv0, argv0);
+		argv0, argv0, argv0, argv0, argv0);
 }
 
 } // namespace vmcorefs

@@ -16,6 +16,7 @@ struct Options {
 	std::string mountpoint;
 	std::string extract_path; // --extract=FILE
 	std::string compare_path; // --compare=REF.vmcore
+	std::string cache_dir;    // --cache-dir: where compressed cores are decompressed
 	bool foreground = false;  // -f
 	bool debug = false;       // -d: FUSE debug output, implies -f
 	bool verbose = false;     // -v

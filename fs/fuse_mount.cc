@@ -4,8 +4,13 @@
 #include <cerrno>
 #include <climits>
 #include <cstdlib>
+#include <cstdio>
+#include <fcntl.h>
 #include <fuse_lowlevel.h>
+#include <sys/stat.h>
 #include <thread>
+
+#include "stderr_capture.h"
 
 namespace vmcorefs {
 namespace {
@@ -43,6 +48,35 @@ unsigned worker_threads()
 	return std::clamp(2 * std::thread::hardware_concurrency(), 4u, 16u);
 }
 
+// Mounting on a mount point stacks the new file system over the old one and hides it; a second
+// vmcorefs over the first is never what was meant. Refuse, as for a busy mount point.
+Result<void> check_not_mounted(const std::string &path)
+{
+	struct statx stx;
+	if (statx(AT_FDCWD, path.c_str(), AT_NO_AUTOMOUNT, STATX_BASIC_STATS, &stx) != 0)
+		return make_io_error(path, "cannot mount here", errno);
+	bool mounted;
+	if (stx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT) {
+		mounted = stx.stx_attributes & STATX_ATTR_MOUNT_ROOT;
+	} else { // before Linux 5.8: on another device than its parent, or the root
+		struct stat parent;
+		if (stat((path + "/..").c_str(), &parent) != 0)
+			return make_io_error(path, "cannot mount here", errno);
+		mounted = parent.st_dev != makedev(stx.stx_dev_major, stx.stx_dev_minor) ||
+			  parent.st_ino == stx.stx_ino;
+	}
+	if (mounted)
+		return make_error(ErrorCode::io, path,
+				  "already a mount point; unmount it first (fusermount3 -u " +
+					  path + ")");
+	return {};
+}
+
+Error mount_error(const std::string &path, const std::string &what, const std::string &reason)
+{
+	return make_error(ErrorCode::io, path, reason.empty() ? what : what + ": " + reason);
+}
+
 } // namespace
 
 Result<std::unique_ptr<FuseMount>>
@@ -59,11 +93,19 @@ FuseMount::mount(const FileTree &tree, const MappedFile &core, const MountSettin
 	m->context_.core = &core;
 	if (fstat(core.fd(), &m->context_.core_stat) != 0)
 		return make_io_error(core.path(), "cannot stat", errno);
+	VMCOREFS_TRY(check_not_mounted(m->mountpoint_));
+	// libfuse and fusermount3 say why they fail on stderr: that becomes our one line.
+	StderrCapture capture;
 	m->session_ = new_session(settings, &m->context_);
-	if (!m->session_) // libfuse has said why on stderr
-		return make_error(ErrorCode::usage, "", "cannot start a FUSE session");
+	if (!m->session_) { // a bad -o option, say
+		Error e = mount_error("", "cannot start a FUSE session", one_line(capture.finish()));
+		e.code = ErrorCode::usage;
+		return e;
+	}
 	if (fuse_session_mount(m->session_, m->mountpoint_.c_str()) != 0)
-		return make_error(ErrorCode::io, m->mountpoint_, "cannot mount a FUSE file system");
+		return mount_error(m->mountpoint_, "cannot mount a FUSE file system",
+				   one_line(capture.finish()));
+	std::fputs(capture.finish().c_str(), stderr);
 	return m;
 }
 

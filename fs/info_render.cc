@@ -51,6 +51,30 @@ std::string render_absent(const GuestMemoryMap &map)
 	return out;
 }
 
+const char *machine_name(uint16_t machine)
+{
+	switch (machine) {
+	case 62: return "x86_64";
+	case 3: return "i386";
+	case 183: return "aarch64";
+	default: return "unknown";
+	}
+}
+
+// Which vCPUs have register notes, and where VMCOREINFO came from.
+std::string render_notes(const GuestMemoryMap &map)
+{
+	std::string out = format("guest:       %s, %zu vCPUs\n", machine_name(map.elf_machine),
+				 map.vcpus.size());
+	for (const auto &cpu : map.vcpus)
+		out += format("  vCPU %d:    %s\n", cpu.cpu_index,
+			      cpu.registers_current ? "registers current (NT_PRSTATUS and QEMU notes)"
+						    : "registers stale (no notes)");
+	out += "VMCOREINFO:  " + (map.vmcoreinfo_source.empty() ? "none" : map.vmcoreinfo_source) +
+	       "\n";
+	return out;
+}
+
 std::string json_string(const std::string &s)
 {
 	std::string out = "\"";
@@ -82,7 +106,8 @@ std::string render_info(const LoadedGuest &guest)
 	out += "core:        " + guest.core->path() + "\n";
 	out += "QEMU:        " + map.qemu_version + "\n";
 	out += "machine:     " + map.machine + "\n";
-	out += "accelerator: " + map.accelerator + "\n\n";
+	out += "accelerator: " + map.accelerator + "\n";
+	out += render_notes(map) + "\n";
 	out += render_blocks(map) + "\n";
 	out += render_absent(map) + "\n";
 	out += "RAM blocks:\n" + render_ramblocks(map);
@@ -102,6 +127,12 @@ std::string render_info_json(const LoadedGuest &guest)
 	out += "  \"qemu_version\": " + json_string(map.qemu_version) + ",\n";
 	out += "  \"machine\": " + json_string(map.machine) + ",\n";
 	out += "  \"accelerator\": " + json_string(map.accelerator) + ",\n";
+	out += format("  \"guest_arch\": \"%s\",\n", machine_name(map.elf_machine));
+	out += "  \"vcpus\": " + json_array(map.vcpus, [](const VcpuSummary &c) {
+		return format("{\"cpu_index\": %d, \"registers_current\": %s}", c.cpu_index,
+			      c.registers_current ? "true" : "false");
+	}) + ",\n";
+	out += "  \"vmcoreinfo\": " + json_string(map.vmcoreinfo_source) + ",\n";
 	out += "  \"blocks\": " + json_array(map.blocks, [](const GuestBlock &b) {
 		return format("{\"start\": %" PRIu64 ", \"end\": %" PRIu64 ", \"host\": %" PRIu64 "}",
 			      b.start, b.end, b.host);

@@ -2,6 +2,19 @@
 #include <cstdio>
 
 #include "cli.h"
+#include "compressed_core.h"
+#include "mountpoint_check.h"
+
+namespace {
+
+int fail(const vmcorefs::Error &error)
+{
+	std::fprintf(stderr, "vmcorefs: %s\n", error.to_string().c_str());
+	return error.code == vmcorefs::ErrorCode::usage ? vmcorefs::exit_usage
+							: vmcorefs::exit_failure;
+}
+
+} // namespace
 
 int main(int argc, char **argv)
 {
@@ -18,13 +31,26 @@ int main(int argc, char **argv)
 	case Mode::version:
 		std::printf("vmcorefs " VMCOREFS_VERSION "\n");
 		return exit_ok;
+	default:
+		break;
+	}
+	// Before the long part (decompressing, loading debug info): a mount point that cannot be
+	// used, such as a dead daemon's, is reported at once.
+	if (options->mode == Mode::mount)
+		if (auto usable = check_mountpoint(options->mountpoint); !usable)
+			return fail(usable.error());
+	auto core = uncompressed_core(options->load.core_path, options->cache_dir);
+	if (!core)
+		return fail(core.error());
+	options->load.core_path = *core;
+	switch (options->mode) {
 	case Mode::info:
 		return run_info(*options);
 	case Mode::extract:
 		return run_extract(*options);
 	case Mode::compare:
 		return run_compare(*options);
-	case Mode::mount:
+	default:
 		break;
 	}
 	return run_mount(*options);

@@ -59,7 +59,7 @@ split() {
 	objcopy --add-gnu-debuglink="$debug" "$exe"
 }
 
-# (a) stripped + .debug; (b) build-id tree; (d) the stripped binary alone.
+# The stripped binary (alone in exe/), its .debug, and the places a user may keep that .debug.
 split "$qemu" "$tmp/exe/qemu-system-x86_64" "$tmp/qemu-system-x86_64.debug"
 [ "$(build_id "$tmp/exe/qemu-system-x86_64")" = "$id" ] || { say "strip changed the build-id"; exit 1; }
 if readelf -S -W "$tmp/exe/qemu-system-x86_64" | grep -Eq ' \.(debug_info|symtab) '; then
@@ -76,7 +76,7 @@ ln "$tmp/qemu-system-x86_64.debug" "$(id_path "$tmp/tree" "$id")"
 ln "$tmp/qemu-system-x86_64.debug" "$tmp/served/qemu-system-x86_64.debug"
 say "split and stripped in $(($(date +%s) - start)) s"
 
-# (c) dwz, as Debian's dh_dwz + dh_strip do it for a package with several ELF files: dwz -m puts
+# dwz, as Debian's dh_dwz + dh_strip do it for a package with several ELF files: dwz -m puts
 # the DIEs the files share into a multifile and gives each file a .gnu_debugaltlink naming it by
 # absolute path and build-id; dh_strip then splits with compressed debug sections. -m needs at
 # least two files, so the second is a copy of the first (then nearly all DIEs are "shared").

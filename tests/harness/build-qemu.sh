@@ -1,12 +1,16 @@
 #!/bin/sh
-# Builds qemu-system-x86_64 with full debug info from Debian 12's own source package, once per
-# package version, into the cache: $VMCOREFS_CACHE/qemu-<version>/bin/qemu-system-x86_64.
+# Builds qemu-system-x86_64 with full debug info from a Debian source package, once per package
+# version, into the cache: $VMCOREFS_CACHE/qemu-<version>/bin/qemu-system-x86_64.
 # Debian's binary is stripped and its DWARF is not in the main archive, so the tests need their own.
+# usage: build-qemu.sh [SUITE]   SUITE: bookworm (default: Debian 12's QEMU 7.2) or
+# bookworm-backports (QEMU 10.0). The newest version in SUITE or its -updates/-security is built.
 # Prints the path of the binary on stdout.
 set -eu
 cache=${VMCOREFS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/vmcorefs}
-version=$(apt-cache showsrc qemu | sed -n 's/^Version: //p' | sort -V | tail -n 1)
-[ -n "$version" ] || { echo "build-qemu: no qemu source package (is there a deb-src line?)" >&2; exit 1; }
+suite=${1:-bookworm}
+version=$(apt-cache madison qemu | awk -F' [|] ' -v re=" $suite(-updates|-security)?/[^ ]* Sources\$" \
+	'$3 ~ re { gsub(/ /, "", $2); print $2 }' | sort -V | tail -n 1)
+[ -n "$version" ] || { echo "build-qemu: no qemu source package in $suite (is there a deb-src line?)" >&2; exit 1; }
 dir=$cache/qemu-$(echo "$version" | tr ':~' '__')
 bin=$dir/bin/qemu-system-x86_64
 if [ -x "$bin" ]; then echo "$bin"; exit 0; fi
@@ -14,14 +18,27 @@ if [ -x "$bin" ]; then echo "$bin"; exit 0; fi
 rm -rf "$dir.tmp"; mkdir -p "$dir.tmp/src"
 cd "$dir.tmp/src"
 echo "build-qemu: fetching qemu $version source" >&2
-apt-get source -q --only-source "qemu=$version" >&2
+if [ "$suite" = bookworm ]; then
+	apt-get source -q --only-source "qemu=$version" >&2
+else
+	# The archive mirror reached here serves a backport's orig tarball but not its .dsc or
+	# debian.tar (404), so newer QEMUs are built from the plain upstream source, unpatched.
+	apt-get source -q --tar-only --only-source "qemu=$version" >&2
+	tar -xf qemu_*.orig.tar.*
+	# The +ds tarball has no firmware blobs, yet meson.build unpacks the edk2 ones whenever
+	# bzip2 is installed. Nothing here needs them (the binary is copied, never installed).
+	sed -i 's/^\( *unpack_edk2_blobs = \)bzip2\.found()/\1false/' qemu-*/meson.build
+	blobs=--disable-install-blobs
+fi
 src=$(find . -maxdepth 1 -type d -name 'qemu-*' | head -n 1)
 mkdir "$src/build" && cd "$src/build"
 # Only what the harness boots: a pc/q35 guest under TCG or KVM. --enable-debug-info keeps the
 # DWARF vmcorefs reads; -O2 matches Debian's optimisation level so struct layouts are the same.
-../configure --prefix="$dir" --target-list=x86_64-softmmu --without-default-features \
+# Debian's python3, not whatever python3 PATH finds first: QEMU 8.1+ builds a venv from it and
+# needs the meson and pycotap that install-deps.sh installed for it.
+../configure --python=/usr/bin/python3 --prefix="$dir" --target-list=x86_64-softmmu --without-default-features \
 	--enable-tcg --enable-kvm --enable-debug-info --disable-strip --disable-werror \
-	--disable-docs --extra-cflags=-O2 >&2
+	--disable-docs --extra-cflags=-O2 ${blobs:-} >&2
 ninja -j"$(nproc)" qemu-system-x86_64 >&2
 mkdir -p "$dir.tmp/bin"
 cp qemu-system-x86_64 "$dir.tmp/bin/"

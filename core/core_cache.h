@@ -1,0 +1,42 @@
+// The cache of decompressed cores. A compressed core is decompressed once into the cache
+// directory; the next mount, --info or --extract of the same unchanged file maps that copy
+// without decompressing again.
+//
+// An entry is named after the compressed file's identity: its absolute path, device, inode, size
+// and modification time (to the nanosecond), hashed. That costs one stat, where a content hash
+// would read the whole compressed file (seconds per GiB) and a hash of its first bytes could not
+// tell apart two cores of the same QEMU whose compressed headers agree. A file replaced or
+// rewritten gets a new inode or mtime, so a new entry; only a rewrite in place that restores
+// size and mtime to the nanosecond would be missed. Entries of earlier versions of the same path
+// are removed when a new one is written.
+//
+// The copy is written into an unnamed file (O_TMPFILE) and linked under its name only once
+// complete and on disk (fdatasync), so a failure, Ctrl-C or even SIGKILL leaves no partial entry.
+// Where the file system cannot make unnamed files (NFS, for one) a temporary name, removed on
+// failure, is renamed instead. Entries and the directory are private to the user (0600, 0700):
+// a core holds all the guest's memory.
+#pragma once
+
+#include <string>
+
+#include "core_decompressor.h"
+#include "error.h"
+
+namespace vmcorefs {
+
+struct CachedCore {
+	std::string path;   // the decompressed core
+	bool reused = false; // found in the cache, not decompressed now
+};
+
+// $XDG_CACHE_HOME/vmcorefs/cores, else $HOME/.cache/vmcorefs/cores; empty when neither is set.
+std::string default_core_cache_dir();
+
+// The decompressed copy of source (compressed in format) in cache_dir (created if missing),
+// decompressing it unless an entry for the unchanged file exists. Errors: those of
+// decompress_to_sparse_file, and io naming cache_dir when it cannot be created or written.
+Result<CachedCore> decompressed_core(const std::string &source, Compression format,
+				     const std::string &cache_dir,
+				     const DecompressProgress &progress);
+
+} // namespace vmcorefs
