@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2154 # $work, $mnt and $vmcorefs are run.sh's
 # Helpers for run.sh (sourced): samples and their statistics, the table, mounts, uprobes.
 # Expects $work (scratch directory), $mnt (mount point) and $vmcorefs (the binary) to be set.
 
@@ -58,24 +59,36 @@ unmount_core() {
 	return 1
 }
 
-# Mounts CORE and reads the ELF magic of guest.vmcore: done = readable. Prints the milliseconds.
+# Mounts CORE and reads the ELF magic of guest.vmcore: done = readable. Prints the milliseconds
+# and the PID of the mount command (the one that loads the guest, before it detaches).
 timed_mount() {
-	local start=${EPOCHREALTIME/./} magic
-	"$vmcorefs" "$1" "$mnt"
+	local start=${EPOCHREALTIME/./} magic pid
+	"$vmcorefs" "$1" "$mnt" >/dev/null 2>"$work/vmcorefs.log" &
+	pid=$!
+	wait "$pid" || { cat "$work/vmcorefs.log" >&2; return 1; }
 	read -r -N 4 magic <"$mnt/guest.vmcore"
-	since_ms "$start"
+	echo "$(since_ms "$start") $pid"
 	[ "$magic" = $'\x7fELF' ] || { echo "bench: $mnt/guest.vmcore is not ELF" >&2; return 1; }
+}
+
+# Runs vmcorefs --info CORE. Prints the milliseconds and its PID.
+timed_info() {
+	local start=${EPOCHREALTIME/./} pid
+	"$vmcorefs" --info "$1" >/dev/null 2>"$work/vmcorefs.log" &
+	pid=$!
+	wait "$pid" || { cat "$work/vmcorefs.log" >&2; return 1; }
+	echo "$(since_ms "$start") $pid"
 }
 
 drop_caches() { sync && echo 3 >/proc/sys/vm/drop_caches; }
 
-# --- Uprobes: how long a run spends in given functions of vmcorefs (perf, tracefs). ---
+# --- Uprobes: how long each vmcorefs process spends in given functions (perf, tracefs). ---
 
-probe_group=vmcorefs_bench
+probe_group=vmcorefs_bench perf_pid=
 
 # Adds an entry and a return probe on each function named (a demangled prefix, e.g.
 # "vmcorefs::load_guest("), as events f0, f0__return, f1, ... A function missing from the
-# binary (renamed, inlined) gets no probe, and its durations read as empty.
+# binary (renamed, inlined) gets no probe, and its durations read as "-".
 probes_add() {
 	local i=0 name addr
 	for name; do
@@ -94,16 +107,41 @@ probes_add() {
 
 probes_delete() { perf probe -q -d "$probe_group:*" 2>/dev/null || true; }
 
-# Runs COMMAND under perf and prints, per probed function f0, f1, ..., the milliseconds spent
-# in it (summed over calls), space-separated; "-" for a function never seen.
-probed_ms() {
-	local count=$1
-	shift
-	rm -f "$work/perf.data"
-	perf record -q -o "$work/perf.data" -e "$probe_group:*" -- "$@" >/dev/null 2>&1 || true
-	perf script -i "$work/perf.data" -F time,event 2>/dev/null | awk -v count="$count" '
-		{ t = $1 + 0; e = $2; sub(/:$/, "", e); sub(/^[^:]*:/, "", e) }
-		e ~ /__return$/ { sub(/__return$/, "", e); total[e] += t - start[e]; seen[e] = 1; next }
-		{ start[e] = t }
-		END { for (i = 0; i < count; i++) printf "%s%s", i ? " " : "", ("f" i) in seen ? sprintf("%.3f", total["f" i] * 1000) : "-"; print "" }'
+# Records the probes system-wide (they fire only in $vmcorefs) from when perf acknowledges
+# that its events are on: the measured runs themselves need no perf start-up of their own.
+probes_start() {
+	local ack
+	mkfifo "$work/perf.ctl" "$work/perf.ack"
+	exec {perf_ctl}<>"$work/perf.ctl" {perf_ack}<>"$work/perf.ack" # <>: opening never blocks
+	perf record -q -a -D -1 --control "fifo:$work/perf.ctl,$work/perf.ack" -e "$probe_group:*" \
+		-o "$work/perf.data" >"$work/perf.log" 2>&1 &
+	perf_pid=$!
+	echo enable >&"$perf_ctl"
+	read -r -t 30 -u "$perf_ack" ack && [ "$ack" = ack ] ||
+		{ cat "$work/perf.log" >&2; echo "bench: perf record did not start" >&2; return 1; }
 }
+
+# Stops recording and writes $work/probes: per process, "PID MS0 MS1 ...", MSi the
+# milliseconds spent in function fi (summed over calls) or "-" when it never ran.
+probes_stop() {
+	local count=$1
+	kill -INT "$perf_pid"
+	wait "$perf_pid" || true
+	perf_pid=
+	exec {perf_ctl}>&- {perf_ack}>&-
+	perf script -i "$work/perf.data" -F pid,time,event 2>/dev/null | awk -v count="$count" '
+		{ pid = $1; t = $2 + 0; e = $3; sub(/:$/, "", e); sub(/^[^:]*:/, "", e); pids[pid] = 1 }
+		e ~ /__return$/ { sub(/__return$/, "", e); total[pid, e] += t - start[pid, e]; seen[pid, e] = 1; next }
+		{ start[pid, e] = t }
+		END {
+			for (pid in pids) {
+				line = pid
+				for (i = 0; i < count; i++)
+					line = line " " ((pid, "f" i) in seen ? sprintf("%.3f", total[pid, "f" i] * 1000) : "-")
+				print line
+			}
+		}' >"$work/probes"
+}
+
+# The durations probes_stop found for PID, without the PID.
+probe_ms() { awk -v pid="$1" '$1 == pid { $1 = ""; print substr($0, 2) }' "$work/probes"; }

@@ -194,6 +194,13 @@ Result<CachedCore> decompressed_core(const std::string &source, Compression form
 	auto size = decompress_to_sparse_file(source, format, entry->fd(), path, progress);
 	if (!size)
 		return size.take_error();
+	// What was read must be what the name says: not a file rewritten meanwhile.
+	auto after = entry_name(source);
+	if (!after)
+		return after.take_error();
+	if (after->name != name->name)
+		return make_error(ErrorCode::io, source,
+				  "changed while it was being decompressed; try again");
 	VMCOREFS_TRY(entry->commit(path));
 	remove_older_entries(cache_dir, *name);
 	return CachedCore{path, false};

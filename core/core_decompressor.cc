@@ -27,14 +27,15 @@ static_assert(output_chunk % page_size == 0);
 struct Magic {
 	std::span<const uint8_t> bytes;
 	Compression format;
+	const char *extension; // what the command-line tool names its files
 };
 constexpr uint8_t zstd_magic[] = {0x28, 0xb5, 0x2f, 0xfd};
 constexpr uint8_t lz4_magic[] = {0x04, 0x22, 0x4d, 0x18}; // the frame format, lz4's default
 constexpr uint8_t xz_magic[] = {0xfd, '7', 'z', 'X', 'Z', 0x00};
 constexpr Magic magics[] = {
-	{zstd_magic, Compression::zstd},
-	{lz4_magic, Compression::lz4},
-	{xz_magic, Compression::xz},
+	{zstd_magic, Compression::zstd, ".zst"},
+	{lz4_magic, Compression::lz4, ".lz4"},
+	{xz_magic, Compression::xz, ".xz"},
 };
 
 // Formats that are recognised but not read, and what to do instead.
@@ -45,8 +46,9 @@ struct Unsupported {
 constexpr uint8_t gzip_magic[] = {0x1f, 0x8b};
 constexpr uint8_t bzip2_magic[] = {'B', 'Z', 'h'};
 constexpr uint8_t lz4_legacy_magic[] = {0x02, 0x21, 0x4c, 0x18};
+constexpr uint8_t elf_magic[] = {0x7f, 'E', 'L', 'F'};
 constexpr Unsupported unsupported[] = {
-	{gzip_magic, "gzip-compressed: decompress it with gunzip first (or recompress it with zstd)"},
+	{gzip_magic, "gzip-compressed: decompress it with gunzip first"},
 	{bzip2_magic, "bzip2-compressed: decompress it with bunzip2 first"},
 	{lz4_legacy_magic, "in lz4's legacy format (lz4 -l): decompress it with lz4 -d first"},
 };
@@ -139,7 +141,8 @@ public:
 private:
 	Error write_error(int error) const
 	{
-		return make_io_error(source_, "cannot write its decompressed copy " + name_, error);
+		return make_io_error(source_, "cannot write the decompressed core to " + name_,
+				     error);
 	}
 
 	size_t page_at(size_t i) const { return std::min(page_size, used_ - i); }
@@ -192,9 +195,18 @@ Error corrupt(const Input &in, const char *format, const std::string &why, uint6
 Error truncated(const Input &in, const char *format)
 {
 	return make_error(ErrorCode::truncated, in.path(),
-			  std::string("the ") + format + " data ends in the middle of a frame at " +
-				  "offset " + hex(in.offset()) + ": the file is truncated",
+			  std::string("the ") + format + " data ends early, at offset " +
+				  hex(in.offset()) + " (the file is truncated)",
 			  in.offset());
+}
+
+// liblz4's error names are its enum's ("ERROR_frameType_unknown").
+std::string lz4_error(size_t code)
+{
+	std::string_view name = LZ4F_getErrorName(code);
+	if (name.starts_with("ERROR_"))
+		name.remove_prefix(6);
+	return std::string(name);
 }
 
 Result<void> decode_zstd(Input &in, SparseOutput &out)
@@ -252,7 +264,7 @@ Result<void> decode_lz4(Input &in, SparseOutput &out)
 			pending = LZ4F_decompress(ctx.get(), out.space(), &produced,
 						  chunk->data() + used, &consumed, nullptr);
 			if (LZ4F_isError(pending))
-				return corrupt(in, "lz4", LZ4F_getErrorName(pending),
+				return corrupt(in, "lz4", lz4_error(pending),
 					       in.offset() + used);
 			used += consumed;
 			full = produced == room;
@@ -268,7 +280,7 @@ Result<void> decode_lz4(Input &in, SparseOutput &out)
 Result<void> decode_xz(Input &in, SparseOutput &out)
 {
 	lzma_stream stream = LZMA_STREAM_INIT;
-	// Concatenated streams are one file, as xz -d treats them; no memory limit but the machine's.
+	// Concatenated streams are one file, as for xz -d; no memory limit but the machine's.
 	if (lzma_stream_decoder(&stream, UINT64_MAX, LZMA_CONCATENATED) != LZMA_OK)
 		return make_io_error(in.path(), "cannot decompress", ENOMEM);
 	std::unique_ptr<lzma_stream, decltype(&lzma_end)> owner(&stream, lzma_end);
@@ -290,7 +302,7 @@ Result<void> decode_xz(Input &in, SparseOutput &out)
 		switch (ret) {
 		case LZMA_OK: continue;
 		case LZMA_STREAM_END: return {};
-		case LZMA_BUF_ERROR: return truncated(in, "xz"); // no progress possible after FINISH
+		case LZMA_BUF_ERROR: return truncated(in, "xz"); // no progress after FINISH
 		case LZMA_MEM_ERROR: return make_io_error(in.path(), "cannot decompress", ENOMEM);
 		case LZMA_DATA_ERROR: return corrupt(in, "xz", "the data is corrupt", in.offset());
 		case LZMA_FORMAT_ERROR: return corrupt(in, "xz", "not an xz stream", in.offset());
@@ -332,6 +344,16 @@ Result<Compression> detect_compression(const std::string &path)
 	for (const Unsupported &u : unsupported)
 		if (starts_with(data, u.bytes))
 			return make_error(ErrorCode::unsupported, path, u.advice);
+	// A name that promises compression, on a file that is neither compressed nor ELF: say that,
+	// rather than "not an ELF file".
+	if (!starts_with(data, elf_magic))
+		for (const Magic &m : magics)
+			if (path.ends_with(m.extension))
+				return make_error(ErrorCode::corrupt, path,
+						  std::string("named like a ") +
+							  to_string(m.format) +
+							  " file but not starting like one: "
+							  "damaged, truncated or misnamed");
 	return Compression::none;
 }
 

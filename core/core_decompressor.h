@@ -23,7 +23,9 @@ const char *to_string(Compression compression);
 
 // Which format the file at path is compressed in, from its first bytes, whatever its name. none
 // for anything else (an ELF core, or garbage that the ELF parser will name). Errors: io when the
-// file cannot be read; unsupported for gzip and bzip2, with how to decompress them by hand.
+// file cannot be read; unsupported for gzip, bzip2 and lz4's legacy format, with how to
+// decompress them by hand; corrupt for a file named *.zst, *.lz4 or *.xz that starts neither
+// like that format nor like ELF.
 Result<Compression> detect_compression(const std::string &path);
 
 // Told how many bytes of the compressed file have been consumed (done) of its size (total);

@@ -174,16 +174,28 @@ Result<Field> StructLayout::field(std::string_view path) const
 	return out;
 }
 
+// "a|b|c" for matched(), "a or b or c" for errors.
+static std::string join(std::initializer_list<std::string_view> names, std::string_view separator)
+{
+	std::string all;
+	for (auto name : names)
+		all += (all.empty() ? "" : std::string(separator)) + std::string(name);
+	return all;
+}
+
 Result<Field> StructLayout::field(std::initializer_list<std::string_view> paths) const
 {
 	for (auto path : paths)
-		if (auto f = field(path))
+		if (auto f = field(path)) {
+			if (types_)
+				types_->note_match("field " + name_ + "." + join(paths, "|") + ": " + f->path);
 			return f;
-	std::string all;
-	for (auto path : paths)
-		all += (all.empty() ? "" : " or ") + std::string(path);
+		}
+	if (types_)
+		types_->note_match("field " + name_ + "." + join(paths, "|") + ": none");
 	return make_error(ErrorCode::bad_structure, "",
-			  "QEMU's debug info has no field " + all + " in struct " + name_);
+			  "QEMU's debug info has no field " + join(paths, " or ") + " in struct " +
+				  name_);
 }
 
 Result<void> StructLayout::fields(std::initializer_list<Request> requests) const
@@ -278,15 +290,19 @@ Result<StructLayout> DwarfTypes::find_struct(std::string_view name)
 		return make_error(ErrorCode::bad_structure, "",
 				  "QEMU's debug info has no struct " + std::string(name));
 	}
-	return StructLayout(std::string(name), die, type_size(die));
+	return StructLayout(std::string(name), die, type_size(die), this);
 }
 
 Result<StructLayout> DwarfTypes::find_struct(std::initializer_list<std::string_view> names)
 {
 	for (auto name : names)
-		if (auto s = find_struct(name))
+		if (auto s = find_struct(name)) {
+			note_match("struct " + join(names, "|") + ": " + s->name());
 			return s;
-	return find_struct(*names.begin());
+		}
+	note_match("struct " + join(names, "|") + ": none");
+	return make_error(ErrorCode::bad_structure, "",
+			  "QEMU's debug info has no struct " + join(names, " or "));
 }
 
 } // namespace vmcorefs

@@ -9,6 +9,7 @@
 // dbgsym packages).
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <elfutils/libdw.h>
 #include <initializer_list>
@@ -28,17 +29,23 @@ struct Field {
 	std::string path;    // the dotted path that matched
 };
 
+class DwarfTypes;
+
 class StructLayout {
 public:
-	StructLayout(std::string name, Dwarf_Die die, uint64_t size)
-		: name_(std::move(name)), die_(die), size_(size) {}
+	// types, when given, records which of several alternative names matched (see matched()).
+	StructLayout(std::string name, Dwarf_Die die, uint64_t size, DwarfTypes *types = nullptr)
+		: name_(std::move(name)), die_(die), size_(size), types_(types) {}
 	const std::string &name() const { return name_; }
 	// sizeof(struct): also the stride of an array of it.
 	uint64_t size() const { return size_; }
 	// A member by dotted path ("addr.start", "parent_obj.class"), searching through anonymous
 	// unions and structs. Error bad_structure naming the struct and path when missing.
 	Result<Field> field(std::string_view path) const;
-	// The first of several names that exists (fields QEMU renamed between releases).
+	// The first of several names that exists (fields QEMU renamed between releases), newest
+	// name first. Which one matched, or that none did, is recorded as a line of matched():
+	// "field CPUState.vcpu_dirty|hwaccel_synchronized: vcpu_dirty". A one-name list is how an optional
+	// field is looked up, so that its absence is recorded too.
 	Result<Field> field(std::initializer_list<std::string_view> paths) const;
 	bool has_field(std::string_view path) const { return field(path).ok(); }
 	// Several fields at once: {"path", &out}...; the first missing one is the error.
@@ -52,6 +59,7 @@ private:
 	std::string name_;
 	Dwarf_Die die_;
 	uint64_t size_;
+	DwarfTypes *types_;
 };
 
 class DwarfTypes {
@@ -61,15 +69,20 @@ public:
 
 	// A struct or union definition by tag name or typedef name ("FlatRange", "CPUX86State").
 	Result<StructLayout> find_struct(std::string_view name);
-	// The first of several names that exists.
+	// The first of several names that exists; which one is recorded in matched().
 	Result<StructLayout> find_struct(std::initializer_list<std::string_view> names);
 
 	// The value of an enumerator ("CC_OP_EFLAGS").
 	Result<int64_t> enumerator(std::string_view name);
 
-	// "struct.path -> what it matched" lines, for `--info -v`.
+	// "what was looked up: what it matched" lines for names with alternatives (structs, fields,
+	// globals), once each, for `--info -v`.
 	const std::vector<std::string> &matched() const { return matched_; }
-	void note_match(const std::string &line) { matched_.push_back(line); }
+	void note_match(const std::string &line)
+	{
+		if (std::find(matched_.begin(), matched_.end(), line) == matched_.end())
+			matched_.push_back(line);
+	}
 
 private:
 	void build_index();

@@ -1,5 +1,7 @@
 #include "executable_check.h"
 
+#include <cerrno>
+#include <cstring>
 #include <unistd.h>
 
 namespace vmcorefs {
@@ -12,6 +14,8 @@ std::optional<std::string> recorded_executable_problem(const ProcessCore &core)
 	const std::vector<uint8_t> &want = core.executable_build_id();
 	if (access(path.c_str(), F_OK) != 0)
 		return std::string("is gone");
+	if (access(path.c_str(), R_OK) != 0)
+		return "cannot be read (" + std::string(strerror(errno)) + ")";
 	std::vector<uint8_t> got = file_build_id(path);
 	if (got == want)
 		return std::nullopt;
@@ -31,11 +35,13 @@ std::optional<std::string> moved_executable_warning(const ProcessCore &core,
 	auto problem = recorded_executable_problem(core);
 	if (!problem)
 		return std::nullopt;
+	// libdwfl names the file it found, except debuginfod's answers.
 	const char *used = nullptr;
 	dwfl_module_info(debug.module(), nullptr, nullptr, nullptr, nullptr, nullptr, &used,
 			 nullptr);
 	return "QEMU's executable " + core.executable_path() + " named by the core " + *problem +
-	       "; using " + (used ? used : "the one found") + ", which has the core's build-id";
+	       "; using " + (used ? used : "the executable debuginfod served") +
+	       ", which has the core's build-id";
 }
 
 } // namespace vmcorefs

@@ -44,7 +44,7 @@ Result<Layouts> look_up_layouts(QemuReader &r)
 				 {"ram_block", &l.mr_ram_block}}));
 	VMCOREFS_TRY(rb->fields({{"host", &l.rb_host}}));
 	l.flat_range_stride = fr->size();
-	if (auto rdm = mr->field("rdm"))
+	if (auto rdm = mr->field({"rdm"})) // optional: recorded in --info -v either way
 		l.mr_rdm = *rdm;
 	return l;
 }
@@ -119,8 +119,12 @@ Result<std::vector<GuestBlock>> walk_guest_blocks(QemuReader &r)
 		return view.take_error();
 	auto ranges = r.read_uint(*view, l.fv_ranges);
 	auto nr = r.read_uint(*view, l.fv_nr);
-	if (!ranges || !nr)
-		return ranges ? nr.take_error() : ranges.take_error();
+	if (!ranges || !nr) { // a FlatView pointer outside the core's memory, say
+		Error e = ranges ? nr.take_error() : ranges.take_error();
+		e.message = "address_space_memory.current_map (FlatView) " + hex(*view) + ": " +
+			    e.message;
+		return e;
+	}
 	if (*nr > max_flat_ranges)
 		return make_error(ErrorCode::bad_structure, r.core().path(),
 				  "address_space_memory's FlatView at " + hex(*view) + " claims " +

@@ -1,5 +1,6 @@
 #include "guest_loader.h"
 
+#include <algorithm>
 #include <elf.h>
 
 #include "debug_info.h"
@@ -36,28 +37,63 @@ Error not_qemu_or(const ProcessCore &core, Error error)
 			  "a core of '" + what + "', not of a QEMU system emulator");
 }
 
+// current_machine->dump_guest_core (-machine dump-guest-core), when the core tells.
+std::optional<bool> dump_guest_core(QemuReader &r)
+{
+	auto machine = r.global("current_machine");
+	auto type = r.layout("MachineState");
+	if (!machine || !type)
+		return std::nullopt;
+	auto field = type->field("dump_guest_core");
+	auto ms = r.read_uint(*machine, Field{0, 8, {}, "current_machine"});
+	if (!field || !ms || *ms == 0)
+		return std::nullopt;
+	auto on = r.read_bool(*ms, *field);
+	return on ? std::optional<bool>(*on) : std::nullopt;
+}
+
 // Why no guest RAM is in the core, and what to do before the next crash.
-Error no_guest_ram(const ProcessCore &core, const GuestMemoryMap &map)
+Error no_guest_ram(QemuReader &r, const GuestMemoryMap &map)
 {
 	AbsentReason reason = map.absent.empty() ? AbsentReason::unmapped : map.absent[0].reason;
 	std::string why;
-	switch (reason) {
-	case AbsentReason::not_dumped:
-		why = "the kernel left it out: QEMU ran with -machine dump-guest-core=off (turn it "
-		      "on), or its RAM is shared or hugetlb memory that coredump_filter excludes "
-		      "(echo 0x7f > /proc/QEMU_PID/coredump_filter before the crash)";
-		break;
-	case AbsentReason::truncated:
+	if (reason != AbsentReason::truncated && dump_guest_core(r) == false)
+		why = "QEMU ran with -machine dump-guest-core=off, which keeps guest RAM out of core "
+		      "dumps (leave it on, the default; gcore of a live QEMU takes it after gdb's "
+		      "'set dump-excluded-mappings on')";
+	else if (reason == AbsentReason::not_dumped)
+		why = "the kernel left it out: its RAM is shared or hugetlb memory that "
+		      "coredump_filter excludes (echo 0x7f > /proc/QEMU_PID/coredump_filter before "
+		      "the crash), or a memory backend has dump=off or -machine dump-guest-core=off";
+	else if (reason == AbsentReason::truncated)
 		why = "the core was cut short before it (raise ulimit -c, or systemd-coredump's "
 		      "ProcessSizeMax and ExternalSizeMax)";
-		break;
-	case AbsentReason::unmapped:
-		why = "the core has no mapping for it (gcore leaves out mappings marked "
-		      "MADV_DONTDUMP: run QEMU with -machine dump-guest-core=on)";
-		break;
-	}
-	return make_error(ErrorCode::no_guest_ram, core.path(),
+	else
+		why = "the core has no mapping for it: gcore leaves out what coredump_filter "
+		      "excludes (shared or hugetlb RAM: echo 0x7f > /proc/QEMU_PID/coredump_filter) "
+		      "and what QEMU marks MADV_DONTDUMP (a memory backend's dump=off, -machine "
+		      "dump-guest-core=off)";
+	return make_error(ErrorCode::no_guest_ram, r.core().path(),
 			  "none of the guest's RAM is in the core: " + why);
+}
+
+// A core cut short (ulimit -c, a full disk) explains whatever else is missing from it better than
+// the symptom does (an executable not found, a structure not readable): say it first.
+Error unless_truncated(const ProcessCore &core, Error error)
+{
+	uint64_t described = 0;
+	bool truncated = false;
+	for (const CoreSegment &segment : core.segments()) {
+		described = std::max(described, segment.offset + segment.filesz);
+		truncated |= segment.present < segment.filesz;
+	}
+	if (!truncated || error.code == ErrorCode::not_qemu)
+		return error;
+	error.code = ErrorCode::truncated;
+	error.message = "the core is truncated (" + hex(core.file().size()) + " of the " +
+			hex(described) + " bytes its headers describe; ulimit -c or a full disk?): " +
+			error.message;
+	return error;
 }
 
 // The CPU notes, then VMCOREINFO, as dump-guest-memory orders them.
@@ -97,6 +133,31 @@ void add_details(LoadedGuest &out, const DebugInfo &debug, const DwarfTypes &typ
 
 } // namespace
 
+Result<GuestMemoryMap> walk_guest(const ProcessCore &core, const DebugInfo &debug,
+				  DwarfTypes &types)
+{
+	QemuReader reader(core, debug, types);
+	GuestMemoryMap map;
+	QemuIdentity id = read_qemu_identity(reader);
+	map.qemu_version = id.version;
+	map.machine = id.machine;
+	map.accelerator = id.accelerator;
+	auto blocks = walk_guest_blocks(reader);
+	if (!blocks)
+		return unless_truncated(core, blocks.take_error());
+	map.blocks = std::move(*blocks);
+	auto ramblocks = walk_ramblocks(reader);
+	if (!ramblocks)
+		return unless_truncated(core, ramblocks.take_error());
+	map.ramblocks = std::move(*ramblocks);
+	resolve_guest_memory(core, map);
+	if (map.segments.empty())
+		return no_guest_ram(reader, map);
+	if (auto notes = add_notes(reader, map); !notes)
+		return unless_truncated(core, notes.take_error());
+	return map;
+}
+
 Result<LoadedGuest> load_guest(const LoadOptions &options)
 {
 	auto core = ProcessCore::open(options.core_path);
@@ -104,30 +165,16 @@ Result<LoadedGuest> load_guest(const LoadOptions &options)
 		return core.take_error();
 	auto debug = DebugInfo::open(**core, options);
 	if (!debug)
-		return not_qemu_or(**core, debug.take_error());
+		return unless_truncated(**core, not_qemu_or(**core, debug.take_error()));
 	DwarfTypes types((*debug)->dwarf());
-	QemuReader reader(**core, **debug, types);
+	auto map = walk_guest(**core, **debug, types);
+	if (!map)
+		return map.take_error();
 
 	LoadedGuest out;
-	GuestMemoryMap &map = out.map;
+	out.map = std::move(*map);
 	if (auto moved = moved_executable_warning(**core, options, **debug))
-		map.warnings.push_back(*moved);
-	QemuIdentity id = read_qemu_identity(reader);
-	map.qemu_version = id.version;
-	map.machine = id.machine;
-	map.accelerator = id.accelerator;
-	auto blocks = walk_guest_blocks(reader);
-	if (!blocks)
-		return blocks.take_error();
-	map.blocks = std::move(*blocks);
-	auto ramblocks = walk_ramblocks(reader);
-	if (!ramblocks)
-		return ramblocks.take_error();
-	map.ramblocks = std::move(*ramblocks);
-	resolve_guest_memory(**core, map);
-	if (map.segments.empty())
-		return no_guest_ram(**core, map);
-	VMCOREFS_TRY(add_notes(reader, map));
+		out.map.warnings.insert(out.map.warnings.begin(), *moved);
 	add_details(out, **debug, types);
 	out.core = std::move(*core);
 	return out;

@@ -29,4 +29,11 @@ struct LoadedGuest {
 
 Result<LoadedGuest> load_guest(const LoadOptions &options);
 
+class DebugInfo;
+class DwarfTypes;
+// load_guest's walk of QEMU's structures alone, for a core whose debug info is open already (the
+// fuzz targets keep one DebugInfo for many cores).
+Result<GuestMemoryMap> walk_guest(const ProcessCore &core, const DebugInfo &debug,
+				  DwarfTypes &types);
+
 } // namespace vmcorefs

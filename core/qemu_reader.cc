@@ -23,6 +23,22 @@ Result<uint64_t> QemuReader::global(std::string_view name) const
 				  "; is this a core of a QEMU system emulator?");
 }
 
+Result<uint64_t> QemuReader::global(std::initializer_list<std::string_view> names) const
+{
+	std::string all;
+	for (auto name : names)
+		all += (all.empty() ? "" : "|") + std::string(name);
+	for (auto name : names)
+		if (auto address = debug_.symbol(name)) {
+			types_.note_match("global " + all + ": " + std::string(name));
+			return *address;
+		}
+	types_.note_match("global " + all + ": none");
+	return make_error(ErrorCode::not_qemu, core_.path(),
+			  "QEMU's executable has no symbol " + all +
+				  "; is this a core of a QEMU system emulator?");
+}
+
 Result<void> QemuReader::read_bytes(uint64_t address, void *dst, size_t length,
 				    std::string_view what) const
 {

@@ -25,6 +25,9 @@ public:
 
 	// Address of a global variable; error not_qemu when the executable has no such symbol.
 	Result<uint64_t> global(std::string_view name) const;
+	// The first of several globals that exists (QEMU renamed some), newest name first; which one
+	// matched is recorded in types().matched().
+	Result<uint64_t> global(std::initializer_list<std::string_view> names) const;
 	Result<StructLayout> layout(std::string_view name) { return types_.find_struct(name); }
 	// The first of several names (structs QEMU renamed).
 	Result<StructLayout> layout(std::initializer_list<std::string_view> names)

@@ -35,7 +35,7 @@ Result<void> look_up_env(QemuReader &r, CpuFields &f)
 				  {"cc_src", &f.cc_src}, {"cc_op", &f.cc_op}, {"df", &f.df},
 				  {"hflags", &f.hflags}, {"segs", &f.segs}, {"ldt", &f.ldt},
 				  {"tr", &f.tr}, {"gdt", &f.gdt}, {"idt", &f.idt}, {"cr", &f.cr}}));
-	if (auto k = env->field("kernelgsbase"))
+	if (auto k = env->field({"kernelgsbase"})) // TARGET_X86_64 builds only
 		f.kernelgsbase = *k;
 	VMCOREFS_TRY(seg->fields({{"selector", &f.segment.selector}, {"base", &f.segment.base},
 				  {"limit", &f.segment.limit}, {"flags", &f.segment.flags}}));
@@ -50,6 +50,8 @@ Result<CpuFields> look_up_fields(QemuReader &r)
 	CpuFields f;
 	auto list = r.layout("CPUTailQ");
 	auto cpu = r.layout("CPUState");
+	// X86CPU is a typedef of struct ArchCPU (7.2 to 10.0); env is found by name in it, as its
+	// offset moved when 8.2 moved CPUNegativeOffsetState into CPUState.
 	auto arch = r.layout({"X86CPU", "ArchCPU"});
 	for (const Error *e : {list ? nullptr : &list.error(), cpu ? nullptr : &cpu.error(),
 			       arch ? nullptr : &arch.error()})
@@ -58,11 +60,10 @@ Result<CpuFields> look_up_fields(QemuReader &r)
 	VMCOREFS_TRY(list->fields({{"tqh_first", &f.list_first}}));
 	VMCOREFS_TRY(cpu->fields({{"node.tqe_next", &f.next}, {"cpu_index", &f.cpu_index},
 				  {"running", &f.running}}));
-	// QEMU may rename vcpu_dirty to its negation, hwaccel_synchronized.
-	if (auto d = cpu->field("vcpu_dirty"))
-		f.vcpu_dirty = *d;
-	else if (auto s = cpu->field("hwaccel_synchronized"))
-		f.hwaccel_synchronized = *s;
+	// vcpu_dirty (7.2 to 10.0); a proposed rename makes it its negation, hwaccel_synchronized.
+	// Neither: registers count as stale under KVM (registers_current).
+	if (auto d = cpu->field({"vcpu_dirty", "hwaccel_synchronized"}))
+		(d->path == "vcpu_dirty" ? f.vcpu_dirty : f.hwaccel_synchronized) = *d;
 	VMCOREFS_TRY(arch->fields({{"env", &f.env}}));
 	VMCOREFS_TRY(look_up_env(r, f));
 	return f;
@@ -207,9 +208,8 @@ Result<X86Cpus> read_x86_cpus(QemuReader &r, const std::string &accelerator)
 	auto fields = look_up_fields(r);
 	if (!fields)
 		return fields.take_error();
-	auto head = r.global("cpus_queue");
-	if (!head)
-		head = r.global("cpus");
+	// The global CPU list: cpus_queue since 8.2, cpus before.
+	auto head = r.global({"cpus_queue", "cpus"});
 	if (!head)
 		return head.take_error();
 	auto cpu = r.read_uint(*head, fields->list_first);

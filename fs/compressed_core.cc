@@ -17,6 +17,13 @@ public:
 		: label_(std::move(label)), shown_(isatty(STDERR_FILENO))
 	{
 	}
+	~ProgressBar() // ends a line left unfinished by an error or a signal
+	{
+		if (shown_ && percent_ >= 0 && percent_ < 100)
+			std::fputc('\n', stderr);
+	}
+	ProgressBar(const ProgressBar &) = delete;
+	ProgressBar &operator=(const ProgressBar &) = delete;
 	void reached(uint64_t done, uint64_t total)
 	{
 		if (!shown_ || total == 0)
@@ -92,14 +99,14 @@ Result<std::string> uncompressed_core(const std::string &core_path, const std::s
 		return make_error(ErrorCode::usage, core_path,
 				  "compressed, and there is no cache directory to decompress it "
 				  "into: set HOME or XDG_CACHE_HOME, or give --cache-dir");
+	// In this order, the bar ends its line before a caught signal is delivered again.
+	SignalsCancel signals;
 	ProgressBar bar("decompressing " + base_name(core_path) + " (" + to_string(*format) + ")");
-	auto cached = [&] {
-		SignalsCancel signals;
-		return decompressed_core(core_path, *format, dir, [&](uint64_t done, uint64_t total) {
-			bar.reached(done, total);
-			return !signals.caught();
-		});
-	}();
+	auto progress = [&](uint64_t done, uint64_t total) {
+		bar.reached(done, total);
+		return !signals.caught();
+	};
+	auto cached = decompressed_core(core_path, *format, dir, progress);
 	if (!cached)
 		return cached.take_error();
 	return cached->path;

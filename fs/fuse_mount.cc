@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <fuse_lowlevel.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <thread>
 
 #include "stderr_capture.h"
@@ -102,6 +103,11 @@ FuseMount::mount(const FileTree &tree, const MappedFile &core, const MountSettin
 		e.code = ErrorCode::usage;
 		return e;
 	}
+	// Before mounting, so that no signal can end the process between mounting and serving and
+	// leave a mount without a daemon: a signal from here on makes serve() return at once.
+	if (fuse_set_signal_handlers(m->session_) != 0)
+		return make_error(ErrorCode::io, m->mountpoint_, "cannot install signal handlers");
+	m->signal_handlers_ = true;
 	if (fuse_session_mount(m->session_, m->mountpoint_.c_str()) != 0)
 		return mount_error(m->mountpoint_, "cannot mount a FUSE file system",
 				   one_line(capture.finish()));
@@ -113,14 +119,14 @@ FuseMount::~FuseMount()
 {
 	if (!session_)
 		return;
+	if (signal_handlers_)
+		fuse_remove_signal_handlers(session_);
 	fuse_session_unmount(session_);
 	fuse_session_destroy(session_);
 }
 
 Result<void> FuseMount::serve()
 {
-	if (fuse_set_signal_handlers(session_) != 0)
-		return make_error(ErrorCode::io, mountpoint_, "cannot install signal handlers");
 	fuse_loop_config *config = fuse_loop_cfg_create();
 	if (!config)
 		return make_io_error(mountpoint_, "cannot start FUSE workers", ENOMEM);
@@ -129,7 +135,6 @@ Result<void> FuseMount::serve()
 	fuse_loop_cfg_set_max_threads(config, worker_threads());
 	int status = fuse_session_loop_mt(session_, config);
 	fuse_loop_cfg_destroy(config);
-	fuse_remove_signal_handlers(session_);
 	if (status < 0)
 		return make_io_error(mountpoint_, "serving FUSE requests failed", -status);
 	return {};

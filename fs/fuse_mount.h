@@ -25,7 +25,8 @@ struct MountSettings {
 class FuseMount {
 public:
 	// Mounts read-only ("ro,default_permissions,fsname=vmcorefs,subtype=vmcorefs" plus the
-	// user's options). tree and core must outlive the FuseMount.
+	// user's options). tree and core must outlive the FuseMount. SIGINT, SIGTERM and SIGHUP
+	// end serve() from here on (until destruction), not the process.
 	static Result<std::unique_ptr<FuseMount>>
 	mount(const FileTree &tree, const MappedFile &core, const MountSettings &settings);
 	~FuseMount();
@@ -41,6 +42,7 @@ private:
 
 	ServeContext context_;
 	fuse_session *session_ = nullptr;
+	bool signal_handlers_ = false; // libfuse's SIGINT, SIGTERM and SIGHUP handlers are ours
 	std::string mountpoint_;
 };
 

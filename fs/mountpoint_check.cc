@@ -1,6 +1,7 @@
 #include "mountpoint_check.h"
 
 #include <cerrno>
+#include <fcntl.h>
 #include <sys/stat.h>
 
 namespace vmcorefs {
@@ -24,17 +25,18 @@ std::string shell_word(const std::string &s)
 
 Result<void> check_mountpoint(const std::string &mountpoint)
 {
-	struct stat st;
-	if (stat(mountpoint.c_str(), &st) == 0) {
-		if (!S_ISDIR(st.st_mode))
+	// FORCE_SYNC: the kernel answers stat from attributes it cached while the daemon lived
+	// (vmcorefs asks for long timeouts); only a request that reaches the daemon fails.
+	struct statx st;
+	if (statx(AT_FDCWD, mountpoint.c_str(), AT_STATX_FORCE_SYNC, STATX_TYPE, &st) == 0) {
+		if (!S_ISDIR(st.stx_mode))
 			return make_io_error(mountpoint, "cannot mount here", ENOTDIR);
 		return {};
 	}
 	if (errno == ENOTCONN)
 		return make_error(ErrorCode::io, mountpoint,
-				  "still mounted by a vmcorefs (or other FUSE daemon) that has "
-				  "died (Transport endpoint is not connected); clear it with: "
-				  "fusermount3 -u " +
+				  "the file system mounted here has lost its daemon (Transport "
+				  "endpoint is not connected); clear it with: fusermount3 -u " +
 					  shell_word(mountpoint));
 	return make_io_error(mountpoint, "cannot mount here", errno);
 }

@@ -28,17 +28,17 @@ else
 	# The +ds tarball has no firmware blobs, yet meson.build unpacks the edk2 ones whenever
 	# bzip2 is installed. Nothing here needs them (the binary is copied, never installed).
 	sed -i 's/^\( *unpack_edk2_blobs = \)bzip2\.found()/\1false/' qemu-*/meson.build
-	blobs=--disable-install-blobs
+	# Debian's python3, not whatever python3 PATH finds first: QEMU 8.1+ makes a venv from it
+	# and needs the meson and pycotap install-deps.sh installed for it (7.2 rejects --python).
+	extra="--disable-install-blobs --python=/usr/bin/python3"
 fi
 src=$(find . -maxdepth 1 -type d -name 'qemu-*' | head -n 1)
 mkdir "$src/build" && cd "$src/build"
 # Only what the harness boots: a pc/q35 guest under TCG or KVM. --enable-debug-info keeps the
 # DWARF vmcorefs reads; -O2 matches Debian's optimisation level so struct layouts are the same.
-# Debian's python3, not whatever python3 PATH finds first: QEMU 8.1+ builds a venv from it and
-# needs the meson and pycotap that install-deps.sh installed for it.
-../configure --python=/usr/bin/python3 --prefix="$dir" --target-list=x86_64-softmmu --without-default-features \
+../configure --prefix="$dir" --target-list=x86_64-softmmu --without-default-features \
 	--enable-tcg --enable-kvm --enable-debug-info --disable-strip --disable-werror \
-	--disable-docs --extra-cflags=-O2 ${blobs:-} >&2
+	--disable-docs --extra-cflags=-O2 ${extra:-} >&2
 ninja -j"$(nproc)" qemu-system-x86_64 >&2
 mkdir -p "$dir.tmp/bin"
 cp qemu-system-x86_64 "$dir.tmp/bin/"

@@ -6,9 +6,15 @@
 # Exit status 77 (CTest's SKIP_RETURN_CODE) only when the scenario needs /dev/kvm and the machine
 # has none.
 set -eu
-usage() { echo "usage: make-scenario.sh idle|panic|novmcoreinfo|kvm OUTDIR" >&2; exit 2; }
+usage() { echo "usage: make-scenario.sh idle|panic|novmcoreinfo|kvm|dumpoff[-bigmem][-qemu10] OUTDIR" >&2; exit 2; }
 [ $# -eq 2 ] || usage
-scenario=$1
+# Suffixes vary the QEMU under a scenario: -bigmem runs it on q35 with 4.5 GiB, so RAM below and
+# above the PCI hole are two guest-physical blocks of one RAMBlock (QEMU's dump and gcore then write
+# 4.5 GiB each; the kernel's core is sparse); -qemu10 uses QEMU 10.0 (Debian's backport) instead of
+# Debian 12's 7.2. The manifest's scenario= is the scenario without them; name= is all of it.
+name=$1 scenario=${1%-qemu10} qemu_suite=bookworm machine=pc memory=512
+[ "$scenario" = "$name" ] || qemu_suite=bookworm-backports
+case $scenario in *-bigmem) scenario=${scenario%-bigmem} machine=q35 memory=4608 ;; esac
 here=$(cd "$(dirname "$0")" && pwd)
 cpus=2
 
@@ -17,6 +23,9 @@ cpus=2
 accel=tcg qemu_args=(-device vmcoreinfo) log=serial.log
 case $scenario in
 idle) append='' until='^VMCOREFS-READY ' ;;
+# Guest RAM marked MADV_DONTDUMP: the kernel core has its PT_LOAD with p_filesz 0, gcore has none
+# (tests/badinput). QEMU's own dump still reads it, so reference.vmcore is complete.
+dumpoff) qemu_args=(-device vmcoreinfo -machine dump-guest-core=off) append='' until='^VMCOREFS-READY ' ;;
 # The line after the panic message: by then the other vCPU is stopped and the panicking one idles.
 panic) append=vmcorefs.panic=1 until='end Kernel panic - not syncing: sysrq triggered crash' ;;
 # The guest still loads qemu_fw_cfg, but with no device to write to, VMCOREINFO exists only in
@@ -39,7 +48,7 @@ kvm)
 *) usage ;;
 esac
 
-qemu=$("$here/build-qemu.sh")
+qemu=$("$here/build-qemu.sh" $qemu_suite)
 if [ $accel = tcg ]; then
 	kdir=$("$here/fetch-kernel.sh")
 	initrd=$("$here/make-initramfs.sh" "$kdir")
@@ -53,7 +62,7 @@ rm -rf "$2"
 mkdir -p "$2"
 out=$(cd "$2" && pwd)
 
-say() { echo "make-scenario: $scenario: $*" >&2; }
+say() { echo "make-scenario: $name: $*" >&2; }
 fail() {
 	say "$*"
 	echo "--- $log (last 20 lines):" >&2; tail -n 20 "$out/$log" >&2 2>/dev/null || true
@@ -67,7 +76,7 @@ elapsed() { echo $(($(date +%s) - start)); }
 
 # cwd = OUTDIR because a relative core_pattern (Debian's default "core") is relative to it.
 (cd "$out" && ulimit -c unlimited && exec "$qemu" -L /usr/share/qemu -L /usr/share/seabios \
-	-machine pc -m 512 -smp $cpus -accel $accel -nodefaults -display none "${qemu_args[@]}" "${boot[@]}" \
+	-machine $machine -m $memory -smp $cpus -accel $accel -nodefaults -display none "${qemu_args[@]}" "${boot[@]}" \
 	-serial "file:$out/serial.log" -qmp "unix:$out/qmp.sock,server=on,wait=off") \
 	</dev/null >"$out/qemu.log" 2>&1 &
 pid=$!
@@ -128,6 +137,11 @@ fi
 
 {
 	echo "scenario=$scenario"
+	echo "name=$name"
+	echo "qemu_version=$("$qemu" --version | sed -n '1s/^QEMU emulator version \([0-9.]*\).*/\1/p')"
+	# The versioned machine type QEMU reports for the alias (pc-i440fx-7.2, pc-q35-10.0).
+	echo "machine_type=$("$qemu" -machine help | sed -n "s/^$machine .*(alias of \(.*\))\$/\1/p")"
+	echo "memory_mib=$memory"
 	echo "qemu=$qemu"
 	echo "qemu_pid=$pid"
 	echo "cpus=$cpus"

@@ -1,0 +1,276 @@
+#!/bin/bash
+# One row of cases.txt: makes the bad input, runs `vmcorefs CORE MOUNTPOINT` on it and checks what
+# every failure to understand the input must give (DESIGN.md §6, §7): the exit status, nothing on
+# stdout, one line on stderr naming the file at fault and containing the row's words, and no
+# mount left behind. Inputs are real where reality can make them: copies of the harness's QEMU
+# cores (cut short, or with one header field or one QEMU structure overwritten), a core of
+# `sleep`, the cores of a QEMU run with dump-guest-core=off, a /dev without fuse.
+# Usage: check.sh CASE VMCOREFS SCENARIO_DIR      Exit 77 (skip) only for root-only cases when
+# not root.
+set -euo pipefail
+[ $# -eq 3 ] || { echo "usage: check.sh CASE VMCOREFS SCENARIO_DIR" >&2; exit 2; }
+case=$1 vmcorefs=$2 scenarios=$3
+here=$(cd "$(dirname "$0")" && pwd)
+poke=$here/poke_core.py
+
+fail() { echo "badinput.$case: $*" >&2; exit 1; }
+trim() { sed 's/^[[:space:]]*//; s/[[:space:]]*$//' <<<"$1"; }
+
+row=$(grep -E "^$case[[:space:]]*\|" "$here/cases.txt") || fail "no such case in cases.txt"
+IFS='|' read -r _ needs names want_status words <<<"$row"
+needs=$(trim "$needs") names=$(trim "$names") want_status=$(trim "$want_status") words=$(trim "$words")
+
+if [[ ";$needs;" == *";root;"* ]] && [ "$(id -u)" -ne 0 ]; then
+	echo "skip: $case needs root (mount namespaces, another user)"
+	exit 77
+fi
+
+work=$(mktemp -d)
+mnt=$work/mnt
+mkdir "$mnt"
+cleanup() {
+	local i
+	for i in 1 2 3; do # a vmcorefs that stacked a mount on the busy mount point leaves two
+		! mountpoint -q "$mnt" 2>/dev/null || fusermount3 -u "$mnt" || umount -l "$mnt" || true
+	done
+	rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 1' HUP INT TERM
+
+# The harness scenario's manifest value KEY.
+scenario_value() {
+	local manifest=$scenarios/$1/manifest
+	[ -f "$manifest" ] || fail "no $manifest (did the harness_$1 fixture run?)"
+	sed -n "s/^$2=//p" "$manifest"
+}
+# A sparse copy of the panic scenario's kernel core, to damage.
+copy_qemu_core() {
+	src=$(scenario_value panic kernel_core)
+	[ -n "$src" ] || fail "the panic scenario has no kernel core"
+	qemu=$(scenario_value panic qemu)
+	core=$work/kernel.core
+	cp --sparse=always "$src" "$core"
+}
+# The value of a C expression over QEMU's variables in the core, as gdb (not vmcorefs) reads it.
+gdb_value() {
+	local out
+	out=$(timeout 120 gdb -nx -batch -iex 'set debuginfod enabled off' "$qemu" "$core" \
+		-ex "printf \"=%#lx\\n\", (unsigned long)($1)" 2>&1) || fail "gdb cannot evaluate $1: $out"
+	out=$(sed -n 's/^=//p' <<<"$out")
+	[ -n "$out" ] || fail "gdb printed no value for $1"
+	echo "$out"
+}
+# A core of `sleep` taken by the kernel (SIGABRT) when core_pattern writes a file into the working
+# directory, else by gdb's gcore.
+sleep_core() {
+	local pattern pid status=0
+	core=$work/sleep.core
+	pattern=$(cat /proc/sys/kernel/core_pattern)
+	if [[ $pattern == *[/%\|]* ]] || ! (ulimit -c unlimited) 2>/dev/null; then
+		sleep 60 &
+		pid=$!
+		timeout 60 gdb -nx -batch -iex 'set debuginfod enabled off' -p $pid -ex "gcore $core" \
+			>"$work/gdb.log" 2>&1 || { cat "$work/gdb.log" >&2; fail "gcore of sleep failed"; }
+		kill $pid
+		wait $pid 2>/dev/null || true
+		return
+	fi
+	# A subshell, so that this shell prints no "Aborted (core dumped)".
+	(cd "$work" && ulimit -c unlimited && exec sleep 60) &
+	pid=$!
+	sleep 0.2
+	kill -ABRT $pid
+	wait $pid 2>/dev/null || status=$?
+	[ $status -eq 134 ] || fail "sleep exited with $status after SIGABRT"
+	mv "$work/$pattern.$pid" "$core" 2>/dev/null || mv "$work/$pattern" "$core" ||
+		fail "no core of sleep in $work (core_pattern '$pattern')"
+}
+variants() {
+	local qemu_bin
+	qemu_bin=$(scenario_value panic qemu)
+	variants=$("$here/../debuginfo/make-variants.sh" "$qemu_bin")/variants
+	[ -f "$variants" ] || fail "make-variants.sh left no $variants"
+}
+variant() { sed -n "s/^$1=//p" "$variants"; }
+# "OFFSET VADDR FILESZ" of the PT_LOAD of CORE that maps host address ADDRESS.
+load_holding() {
+	local address=$(($2)) offset vaddr filesz memsz
+	while read -r offset vaddr filesz memsz; do
+		if ((vaddr <= address && address < vaddr + memsz)); then
+			echo "$offset $vaddr $filesz"
+			return
+		fi
+	done < <(readelf -lW "$1" | awk '$1 == "LOAD" { print $2, $3, $5, $6 }')
+	fail "no PT_LOAD of $1 maps $2"
+}
+
+# How vmcorefs is run: plain, or in a mount namespace with /dev changed (ns_tmpfs_dev,
+# ns_null_fuse), or as nobody (as_nobody, ns_fuse_node_as_nobody).
+args=() run=plain named=
+
+# Input makers: each sets $core (and $args, $run, $mnt as needed).
+input_not-elf() { core=$work/text; echo "this is not a core" >"$core"; }
+input_empty() { core=$work/empty; : >"$core"; }
+input_not-core() { core=$work/true; cp "$(type -P true)" "$core"; }
+input_not-qemu() { sleep_core; }
+input_cut-elf-header() { sleep_core; truncate -s 48 "$core"; }
+input_cut-program-headers() { copy_qemu_core; truncate -s 1024 "$core"; }
+input_cut-notes() {
+	copy_qemu_core
+	local note
+	note=$(readelf -lW "$core" | awk '$1 == "NOTE" { print $2; exit }')
+	truncate -s $((note + 0x100)) "$core"
+}
+# Cut at address_space_memory's FlatView: the walk's first structure in the heap is missing.
+input_cut-qemu-structures() {
+	copy_qemu_core
+	truncate -s $(("$("$poke" "$core" offset-of "$(gdb_value address_space_memory.current_map)")")) "$core"
+}
+# Cut where guest RAM starts (the host address behind guest-physical 0): QEMU's structures are
+# there, its RAM is not.
+input_cut-before-guest-ram() {
+	copy_qemu_core
+	local host offset vaddr
+	host=$(gdb_value 'address_space_memory.current_map->ranges[0].mr->ram_block->host + address_space_memory.current_map->ranges[0].offset_in_region')
+	read -r offset vaddr _ < <(load_holding "$core" "$host")
+	truncate -s $((offset + host - vaddr)) "$core"
+}
+input_absurd-phnum() { sleep_core; "$poke" "$core" ehdr e_phnum 0xfffe; }
+input_pn-xnum-no-section() { sleep_core; "$poke" "$core" ehdr e_phnum 0xffff; "$poke" "$core" ehdr e_shoff 0; }
+input_load-offset-overflow() { sleep_core; "$poke" "$core" load 0 p_offset 0xfffffffffffff000; }
+input_load-wraps() { sleep_core; "$poke" "$core" load 0 p_memsz 0xfffffffffffff000; }
+input_load-filesz-memsz() { sleep_core; "$poke" "$core" load 0 p_filesz 0x10000000; }
+input_note-overflow() { sleep_core; "$poke" "$core" note 0x46494c45 n_descsz 0xfffffff0; }
+input_file-note-count() { sleep_core; "$poke" "$core" note 0x46494c45 desc0 0x4000000000000000; }
+# tests/debuginfo checks the words of these with --info; here they must stop a mount.
+input_no-debug-info() {
+	variants
+	core=$(scenario_value panic kernel_core)
+	mkdir "$work/empty"
+	args=(--executable="$(variant stripped)" --debug-file-directory="$work/empty")
+}
+input_debuginfo-mismatch() {
+	variants
+	core=$(scenario_value panic kernel_core)
+	named=$(variant other_debug)
+	args=(--executable="$(variant stripped)" --debuginfo="$named" --debug-file-directory="$work")
+}
+input_flatview-nr() {
+	copy_qemu_core
+	"$poke" "$core" mem "$(gdb_value '&address_space_memory.current_map->nr')" \
+		"$(gdb_value 'sizeof(address_space_memory.current_map->nr)')" 0xffffffff
+}
+input_ramblock-cycle() {
+	copy_qemu_core
+	"$poke" "$core" mem "$(gdb_value '&ram_list.blocks.lh_first->next.le_next')" 8 \
+		"$(gdb_value ram_list.blocks.lh_first)"
+}
+input_pointer-outside() {
+	copy_qemu_core
+	"$poke" "$core" mem "$(gdb_value '&address_space_memory.current_map')" 8 0x10
+}
+# The premise, checked with readelf: the kernel dumped the guest-RAM mapping (-m: memory_mib in
+# the manifest) with p_filesz 0; gcore left it out altogether.
+# Prints "FILESZ" for each PT_LOAD of CORE whose p_memsz is the guest's RAM size.
+ram_loads() {
+	local size=$(($(scenario_value dumpoff memory_mib) * 0x100000)) filesz memsz
+	while read -r filesz memsz; do
+		((memsz == size)) && echo $((filesz))
+	done < <(readelf -lW "$1" | awk '$1 == "LOAD" { print $5, $6 }')
+	return 0
+}
+input_dump-guest-core-off() {
+	core=$(scenario_value dumpoff kernel_core)
+	[ "$(ram_loads "$core")" = 0 ] || fail "$core has no guest-RAM PT_LOAD with p_filesz 0: $(ram_loads "$core")"
+}
+input_dump-guest-core-gcore() {
+	core=$(scenario_value dumpoff gcore_core)
+	[ -z "$(ram_loads "$core")" ] || fail "$core has a PT_LOAD the size of guest RAM"
+}
+input_mnt-missing() { copy_qemu_core; mnt=$work/no-such-directory; }
+# Busy: a vmcorefs of the same core is mounted there already.
+input_mnt-busy() {
+	copy_qemu_core
+	timeout 120 "$vmcorefs" "$core" "$mnt" 2>"$work/first.err" || fail "the first mount failed: $(cat "$work/first.err")"
+	mountpoint -q "$mnt" || fail "the first mount left no mount point"
+}
+input_no-dev-fuse() { copy_qemu_core; run=ns_tmpfs_dev; }
+input_dev-fuse-not-fuse() { copy_qemu_core; run=ns_null_fuse; }
+# Debian's /dev/fuse is 0666 and libfuse then runs fusermount3, which refuses a mount point the
+# user cannot enter; where /dev/fuse is 0600 libfuse cannot open it. Both are "Permission denied".
+input_no-permission() { nobody_inputs; run=as_nobody; }
+# A /dev/fuse anyone may open, bound over the real one: libfuse's mount(2) fails with EPERM for
+# nobody and it falls back on fusermount3, whose own stderr must become part of the one line.
+input_fusermount3-refuses() {
+	nobody_inputs
+	mknod "$work/fuse" c 10 229
+	chmod 666 "$work/fuse"
+	run=ns_fuse_node_as_nobody
+}
+nobody_inputs() {
+	copy_qemu_core
+	cp "$qemu" "$work/qemu"
+	chmod 755 "$work"
+	chmod 644 "$core"
+	chmod 700 "$mnt"
+	args=(--executable="$work/qemu")
+}
+input_bad-fuse-option() { copy_qemu_core; args=(-o no_such_option_for_vmcorefs); }
+
+# Runs vmcorefs; afterwards (in the same mount namespace) records whether $mnt is a mount point.
+run_vmcorefs() {
+	local status=0 nobody=(setpriv --reuid=65534 --regid=65534 --clear-groups)
+	local cmd=("$vmcorefs" "${args[@]}" "$core" "$mnt")
+	# In a private mount namespace: run, note any mount, unmount it (its daemon then exits).
+	local in_ns='"$@"; s=$?; if mountpoint -q "$MNT"; then echo mounted >"$MARK"; umount -l "$MNT"; fi; exit $s'
+	export MNT=$mnt MARK=$work/mounted-in-namespace
+	case $run in
+	plain) timeout 120 "${cmd[@]}" || status=$? ;;
+	as_nobody) timeout 120 "${nobody[@]}" "${cmd[@]}" || status=$? ;;
+	ns_tmpfs_dev)
+		timeout 120 unshare -m --propagation private sh -c "mount -t tmpfs tmpfs /dev && $in_ns" sh "${cmd[@]}" || status=$? ;;
+	ns_null_fuse)
+		timeout 120 unshare -m --propagation private sh -c "mount --bind /dev/null /dev/fuse && $in_ns" sh "${cmd[@]}" || status=$? ;;
+	ns_fuse_node_as_nobody)
+		timeout 120 unshare -m --propagation private sh -c "mount --bind '$work/fuse' /dev/fuse && $in_ns" sh \
+			"${nobody[@]}" "${cmd[@]}" || status=$? ;;
+	esac
+	return $status
+}
+
+"input_$case"
+case $names in
+core) named=$core ;;
+mnt) named=$mnt ;;
+debuginfo) ;; # set by the input maker
+-) named= ;;
+*) fail "cases.txt: unknown NAMES '$names'" ;;
+esac
+mounts_before=$(grep -c " $mnt " /proc/self/mountinfo || true)
+
+status=0
+run_vmcorefs >"$work/out" 2>"$work/err" || status=$?
+line=$(cat "$work/err")
+
+[ ! -e "$work/mounted-in-namespace" ] || fail "vmcorefs mounted $mnt in its mount namespace (exit $status): $line"
+mounts_after=$(grep -c " $mnt " /proc/self/mountinfo || true)
+[ "$mounts_after" -eq "$mounts_before" ] ||
+	fail "$mnt had $mounts_before mounts before vmcorefs and $mounts_after after (exit $status): $line"
+if [ "$case" != mnt-busy ] && mountpoint -q "$mnt" 2>/dev/null; then
+	fail "$mnt is a mount point afterwards"
+fi
+[ "$status" -eq "$want_status" ] || fail "exit status $status, expected $want_status; stderr: $line"
+[ ! -s "$work/out" ] || fail "stdout is not empty: $(cat "$work/out")"
+[ "$(wc -l <"$work/err")" -eq 1 ] && [ "$(tail -c 1 "$work/err" | od -An -c | tr -d ' ')" = '\n' ] ||
+	fail "stderr is not exactly one line:"$'\n'"$line"
+if [ -n "$named" ]; then
+	[[ $line == "vmcorefs: $named: "* ]] || fail "the line does not start with 'vmcorefs: $named: ': $line"
+else
+	[[ $line == "vmcorefs: "* ]] || fail "the line does not start with 'vmcorefs: ': $line"
+fi
+IFS=';' read -ra expected <<<"$words"
+for word in "${expected[@]}"; do
+	[[ $line == *"$word"* ]] || fail "the line does not say '$word': $line"
+done
+echo "ok: $line"
