@@ -243,7 +243,9 @@ ram=$(awk '$1 == "MemTotal:" { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)
 dev=$(findmnt -no SOURCE -T "$cache") fstype=$(findmnt -no FSTYPE -T "$cache")
 disk=$(lsblk -dno NAME,SIZE,ROTA "$dev" 2>/dev/null | awk '{ print $1, $2, ($3 ? "rotational" : "non-rotational") }')
 driver=$(basename "$(readlink -f "/sys/class/block/$(basename "$dev")/device/driver" 2>/dev/null)" 2>/dev/null || true)
-echo "machine: nproc $(nproc), $cpu, $ram RAM, kernel $(uname -r), disk $disk ${driver:+($driver) }$fstype,"
+readahead=$(cat "/sys/class/block/$(basename "$dev")/queue/read_ahead_kb" 2>/dev/null || echo '?')
+echo "machine: nproc $(nproc), $cpu, $ram RAM, kernel $(uname -r), disk $disk ${driver:+($driver) }$fstype" \
+	"read_ahead_kb $readahead,"
 echo "         libfuse $(dpkg-query -W -f '${Version}' libfuse3-3), crash $(dpkg-query -W -f '${Version}' crash)," \
 	"gdb $(dpkg-query -W -f '${Version}' gdb), QEMU ${qemu_version:-$qemu_dir}, load average $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "runs: $runs (mount, --info, random), $seq_runs (sequential warm), $slow_runs (cold, crash, memory);" \

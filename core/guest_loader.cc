@@ -124,11 +124,11 @@ Result<void> add_notes(QemuReader &reader, GuestMemoryMap &map)
 	return {};
 }
 
-void add_details(LoadedGuest &out, const DebugInfo &debug, const DwarfTypes &types)
+std::vector<std::string> details(const DebugInfo &debug, const DwarfTypes &types)
 {
-	out.details = debug.details();
-	for (const auto &line : types.matched())
-		out.details.push_back(line);
+	std::vector<std::string> out = debug.details();
+	out.insert(out.end(), types.matched().begin(), types.matched().end());
+	return out;
 }
 
 } // namespace
@@ -168,14 +168,17 @@ Result<LoadedGuest> load_guest(const LoadOptions &options)
 		return unless_truncated(**core, not_qemu_or(**core, debug.take_error()));
 	DwarfTypes types((*debug)->dwarf());
 	auto map = walk_guest(**core, **debug, types);
-	if (!map)
+	if (!map) {
+		if (options.details)
+			*options.details = details(**debug, types);
 		return map.take_error();
+	}
 
 	LoadedGuest out;
 	out.map = std::move(*map);
 	if (auto moved = moved_executable_warning(**core, options, **debug))
 		out.map.warnings.insert(out.map.warnings.begin(), *moved);
-	add_details(out, **debug, types);
+	out.details = details(**debug, types);
 	out.core = std::move(*core);
 	return out;
 }

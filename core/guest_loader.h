@@ -18,6 +18,9 @@ struct LoadOptions {
 	std::string executable;              // --executable: QEMU's binary, if not where the core says
 	std::string debuginfo;               // --debuginfo: a file holding QEMU's DWARF
 	std::vector<std::string> debug_dirs; // --debug-file-directory; default /usr/lib/debug
+	// When set, receives LoadedGuest::details also when the walk of QEMU's structures fails, so
+	// that `--info -v` on an unknown QEMU shows which names matched before the one that did not.
+	std::vector<std::string> *details = nullptr;
 };
 
 struct LoadedGuest {

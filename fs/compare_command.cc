@@ -2,20 +2,11 @@
 #include <cstdio>
 
 #include "cli.h"
+#include "log.h"
 #include "vmcore_compare.h"
 #include "vmcore_layout.h"
 
 namespace vmcorefs {
-namespace {
-
-int fail(const Error &error)
-{
-	std::fprintf(stderr, "vmcorefs: %s\n", error.to_string().c_str());
-	return exit_failure;
-}
-
-} // namespace
-
 int run_compare(const Options &options)
 {
 	auto reference_file = MappedFile::open(options.compare_path);

@@ -7,16 +7,6 @@
 #include "vmcore_layout.h"
 
 namespace vmcorefs {
-namespace {
-
-int fail(const Error &error)
-{
-	std::fprintf(stderr, "vmcorefs: %s\n", error.to_string().c_str());
-	return exit_failure;
-}
-
-} // namespace
-
 int run_extract(const Options &options)
 {
 	auto guest = load_guest(options.load);

@@ -3,22 +3,35 @@
 
 #include "cli.h"
 #include "info_render.h"
+#include "log.h"
 
 namespace vmcorefs {
 
+static void print_details(const std::vector<std::string> &details)
+{
+	std::puts("\ndetails:");
+	for (const auto &line : details)
+		std::printf("  %s\n", line.c_str());
+}
+
 int run_info(const Options &options)
 {
-	auto guest = load_guest(options.load);
+	// With -v the details come even when the walk fails: on a QEMU whose structures differ,
+	// which names matched and which did not is what a bug report needs.
+	LoadOptions load = options.load;
+	std::vector<std::string> failed_details;
+	if (options.verbose)
+		load.details = &failed_details;
+	auto guest = load_guest(load);
 	if (!guest) {
-		std::fprintf(stderr, "vmcorefs: %s\n", guest.error().to_string().c_str());
+		fail(guest.error());
+		if (!failed_details.empty())
+			print_details(failed_details);
 		return exit_failure;
 	}
 	std::fputs(render_info(*guest).c_str(), stdout);
-	if (options.verbose) {
-		std::puts("\ndetails:");
-		for (const auto &line : guest->details)
-			std::printf("  %s\n", line.c_str());
-	}
+	if (options.verbose)
+		print_details(guest->details);
 	return exit_ok;
 }
 

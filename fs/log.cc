@@ -1,5 +1,7 @@
 #include "log.h"
 
+#include "cli.h"
+
 #include <atomic>
 #include <cstdio>
 #include <syslog.h>
@@ -17,6 +19,12 @@ void log_line(const std::string &line)
 		syslog(LOG_ERR, "%s", line.c_str());
 	else
 		std::fprintf(stderr, "vmcorefs: %s\n", line.c_str());
+}
+
+int fail(const Error &error)
+{
+	log_line(error.to_string());
+	return error.code == ErrorCode::usage ? exit_usage : exit_failure;
 }
 
 void log_to_syslog()

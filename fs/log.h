@@ -15,6 +15,10 @@ namespace vmcorefs {
 void log_line(const std::string &line);
 void log_to_syslog();
 
+// Prints an error as the one line "vmcorefs: FILE: MESSAGE" and returns the exit status it
+// means: exit_usage for a usage error, exit_failure otherwise.
+int fail(const Error &error);
+
 // One line per guest range absent from the core and per warning of the walker or of the caller
 // ("vmcorefs: CORE: guest 0x...-0x... absent from the core (REASON)"; the end is exclusive).
 void report_guest(const LoadedGuest &guest, const std::vector<std::string> &more_warnings = {});

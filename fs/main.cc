@@ -3,27 +3,15 @@
 
 #include "cli.h"
 #include "compressed_core.h"
+#include "log.h"
 #include "mountpoint_check.h"
-
-namespace {
-
-int fail(const vmcorefs::Error &error)
-{
-	std::fprintf(stderr, "vmcorefs: %s\n", error.to_string().c_str());
-	return error.code == vmcorefs::ErrorCode::usage ? vmcorefs::exit_usage
-							: vmcorefs::exit_failure;
-}
-
-} // namespace
 
 int main(int argc, char **argv)
 {
 	using namespace vmcorefs;
 	auto options = parse_command_line(argc, argv);
-	if (!options) {
-		std::fprintf(stderr, "vmcorefs: %s\n", options.error().to_string().c_str());
-		return exit_usage;
-	}
+	if (!options)
+		return fail(options.error());
 	switch (options->mode) {
 	case Mode::help:
 		print_help("vmcorefs");

@@ -9,16 +9,6 @@
 #include "log.h"
 
 namespace vmcorefs {
-namespace {
-
-int fail(const Error &error)
-{
-	std::fprintf(stderr, "vmcorefs: %s\n", error.to_string().c_str());
-	return error.code == ErrorCode::usage ? exit_usage : exit_failure; // e.g. a bad -o option
-}
-
-} // namespace
-
 int run_mount(const Options &options)
 {
 	auto guest = load_guest(options.load);
