@@ -41,6 +41,15 @@ truncate -s $cut "$core"
 start=$(printf '%#x' $((filesz - 0x100000))) end=$(printf '%#x' $((filesz)))
 echo "cut at file offset $(printf '%#x' $cut): guest $start-$end must be absent"
 
+# Where QEMU put some of its own structures above guest RAM (thread arenas are mmaps too), the
+# cut takes them as well: then the core cannot be walked, and the one-line truncation error is
+# what must come out instead.
+if ! timeout 120 "$vmcorefs" --info "$core" >/dev/null 2>"$work/err"; then
+	[ "$(wc -l <"$work/err")" -eq 1 ] && grep -q "the core is truncated (.*ulimit -c" "$work/err" ||
+		fail "--info on the cut core failed without the truncation error: $(cat "$work/err")"
+	echo "QEMU's structures lie past the cut in this core; got: $(cat "$work/err")"
+	exit 0
+fi
 timeout 120 "$vmcorefs" "$core" "$mnt" 2>"$work/err" || fail "mount failed: $(cat "$work/err")"
 cat "$work/err"
 line="vmcorefs: $core: guest $start-$end absent from the core (truncated)"
