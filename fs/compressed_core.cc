@@ -6,44 +6,10 @@
 
 #include "core_cache.h"
 #include "core_decompressor.h"
+#include "progress_bar.h"
 
 namespace vmcorefs {
 namespace {
-
-// A progress line on stderr, redrawn in place, only when stderr is a terminal.
-class ProgressBar {
-public:
-	explicit ProgressBar(std::string label)
-		: label_(std::move(label)), shown_(isatty(STDERR_FILENO))
-	{
-	}
-	~ProgressBar() // ends a line left unfinished by an error or a signal
-	{
-		if (shown_ && percent_ >= 0 && percent_ < 100)
-			std::fputc('\n', stderr);
-	}
-	ProgressBar(const ProgressBar &) = delete;
-	ProgressBar &operator=(const ProgressBar &) = delete;
-	void reached(uint64_t done, uint64_t total)
-	{
-		if (!shown_ || total == 0)
-			return;
-		int percent = static_cast<int>(done * 100 / total);
-		if (percent == percent_)
-			return;
-		percent_ = percent;
-		std::fprintf(stderr, "\rvmcorefs: %s %3d%% (%llu of %llu MiB)", label_.c_str(),
-			     percent, static_cast<unsigned long long>(done >> 20),
-			     static_cast<unsigned long long>(total >> 20));
-		if (done == total)
-			std::fputc('\n', stderr);
-	}
-
-private:
-	std::string label_;
-	bool shown_;
-	int percent_ = -1;
-};
 
 volatile std::sig_atomic_t caught_signal = 0;
 

@@ -12,36 +12,13 @@
 #include <utility>
 #include <vector>
 
+#include "progress_bar.h"
+
 namespace vmcorefs {
 namespace {
 
 constexpr size_t copy_step = 64 << 20; // progress is updated at least this often
 constexpr size_t buffer_size = 1 << 20;
-
-// A progress line on stderr, redrawn in place, only when stderr is a terminal.
-class Progress {
-public:
-	explicit Progress(uint64_t total) : total_(total), shown_(isatty(STDERR_FILENO)) {}
-	void reached(uint64_t done)
-	{
-		if (!shown_ || total_ == 0)
-			return;
-		int percent = static_cast<int>(done * 100 / total_);
-		if (percent == percent_)
-			return;
-		percent_ = percent;
-		std::fprintf(stderr, "\rvmcorefs: extracting %3d%% (%llu of %llu MiB)", percent,
-			     static_cast<unsigned long long>(done >> 20),
-			     static_cast<unsigned long long>(total_ >> 20));
-		if (done == total_)
-			std::fputc('\n', stderr);
-	}
-
-private:
-	uint64_t total_;
-	bool shown_;
-	int percent_ = -1;
-};
 
 // Owns the output file: closed always, removed unless keep() was called, so that a failed
 // extraction leaves nothing that could pass for a vmcore.
@@ -78,7 +55,8 @@ private:
 struct Copy {
 	const MappedFile &core;
 	Output &out;
-	Progress &progress;
+	ProgressBar &progress;
+	uint64_t total; // bytes of the whole file, for the progress bar
 	bool kernel_copy = true; // copy_file_range until the kernel declines
 	std::vector<std::byte> buffer;
 };
@@ -140,7 +118,7 @@ Result<void> copy_core_range(Copy &c, uint64_t from, uint64_t to, uint64_t lengt
 		from += *n;
 		to += *n;
 		length -= *n;
-		c.progress.reached(to);
+		c.progress.reached(to, c.total);
 	}
 	return {};
 }
@@ -205,12 +183,12 @@ Result<void> extract_file(const ExtentTable &table, const MappedFile &core,
 	if (fd < 0)
 		return make_io_error(path, "cannot create", errno);
 	Output out(path, fd);
-	Progress progress(table.size());
-	Copy c{core, out, progress, true, {}};
+	ProgressBar progress("extracting");
+	Copy c{core, out, progress, table.size(), true, {}};
 	VMCOREFS_TRY(check_core_size(core));
 	for (const Extent &e : table.extents()) {
 		VMCOREFS_TRY(copy_extent(c, table, e));
-		progress.reached(e.offset + e.length);
+		progress.reached(e.offset + e.length, table.size());
 	}
 	VMCOREFS_TRY(check_core_size(core));
 	// The last bytes may be a hole that nothing was written to.
