@@ -4,8 +4,8 @@
 #include <elf.h>
 
 #include "debug_info.h"
-#include "elf_note.h"
 #include "dwarf_types.h"
+#include "elf_note.h"
 #include "executable_check.h"
 #include "guest_block_walker.h"
 #include "guest_memory_resolver.h"
