@@ -358,7 +358,6 @@ Result<void> DebugInfo::load_dwarf(const ProcessCore &core)
 				  "no debug info for QEMU build-id " + id + ": looked in " +
 					  no_debug_info_places(core.executable_build_id()) +
 					  "; give the file with --debuginfo or set DEBUGINFOD_URLS");
-	dwarf_bias_ = dwbias;
 	const char *main_file = nullptr, *debug_file = nullptr;
 	dwfl_module_info(module_, nullptr, nullptr, nullptr, nullptr, nullptr, &main_file,
 			 &debug_file);
@@ -409,13 +408,6 @@ Elf *DebugInfo::executable_elf() const
 {
 	GElf_Addr bias;
 	return dwfl_module_getelf(module_, &bias);
-}
-
-uint64_t DebugInfo::executable_bias() const
-{
-	GElf_Addr bias = 0;
-	dwfl_module_getelf(module_, &bias);
-	return bias;
 }
 
 } // namespace vmcorefs

@@ -41,11 +41,8 @@ public:
 	DebugInfo &operator=(const DebugInfo &) = delete;
 
 	Dwarf *dwarf() const { return dwarf_; }
-	// Load bias of the DWARF addresses (DW_OP_addr + bias = address in the core).
-	uint64_t dwarf_bias() const { return dwarf_bias_; }
 	// The executable's ELF image (for .rodata strings).
 	Elf *executable_elf() const;
-	uint64_t executable_bias() const;
 	Dwfl_Module *module() const { return module_; }
 
 	// Address in the core of a global or file-static symbol of the executable's symbol table.
@@ -73,7 +70,6 @@ private:
 	Dwfl *dwfl_ = nullptr;
 	Dwfl_Module *module_ = nullptr;
 	Dwarf *dwarf_ = nullptr;
-	uint64_t dwarf_bias_ = 0;
 	std::string debuginfo_path_; // the colon-separated list libdwfl searches
 	std::unordered_map<std::string_view, uint64_t> symbols_;
 	std::vector<std::string> details_;

@@ -47,7 +47,6 @@ public:
 	// "field CPUState.vcpu_dirty|hwaccel_synchronized: vcpu_dirty". A one-name list is how an optional
 	// field is looked up, so that its absence is recorded too.
 	Result<Field> field(std::initializer_list<std::string_view> paths) const;
-	bool has_field(std::string_view path) const { return field(path).ok(); }
 	// Several fields at once: {"path", &out}...; the first missing one is the error.
 	struct Request {
 		std::string_view path;

@@ -84,15 +84,18 @@ Result<X86Segment> read_segment(QemuReader &r, const SegmentFields &s, uint64_t 
 	return seg;
 }
 
-// Reads `count` consecutive 64-bit values of an array field.
+// Reads `count` consecutive values of an array field (target_ulong regs[], cr[]), with the
+// element size from DWARF.
 Result<void> read_array(QemuReader &r, uint64_t base, const Field &array, uint64_t *out,
 			size_t count)
 {
-	if (array.size < count * 8)
+	uint64_t stride = array_stride(array.type);
+	if (stride == 0 || stride > 8 || array.size < count * stride)
 		return make_error(ErrorCode::bad_structure, r.core().path(),
-				  "field " + array.path + " is smaller than expected");
-	Field element{array.offset, 8, {}, array.path};
-	for (size_t i = 0; i < count; i++, element.offset += 8) {
+				  "field " + array.path + " is not an array of " +
+					  std::to_string(count) + " integers");
+	Field element{array.offset, stride, {}, array.path};
+	for (size_t i = 0; i < count; i++, element.offset += stride) {
 		auto v = r.read_uint(base, element);
 		if (!v)
 			return v.take_error();
