@@ -119,7 +119,8 @@ input_cut-program-headers() { copy_qemu_core; truncate -s 1024 "$core"; }
 input_cut-notes() {
 	copy_qemu_core
 	local note
-	note=$(readelf -lW "$core" | awk '$1 == "NOTE" { print $2; exit }')
+	# awk reads to the end: an early exit would kill readelf with SIGPIPE, failing the pipeline.
+	note=$(readelf -lW "$core" | awk '$1 == "NOTE" && !seen++ { print $2 }')
 	truncate -s $((note + 0x100)) "$core"
 }
 # Cut at address_space_memory's FlatView: the walk's first structure in the heap is missing.

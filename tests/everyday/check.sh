@@ -43,6 +43,9 @@ trap cleanup EXIT
 trap 'exit 1' HUP INT TERM
 
 now() { date +%s.%N; }
+# Whether process $1 has a file of the cache open. grep reads all of ls's output: grep -q could
+# exit first and fail the pipeline with ls's SIGPIPE.
+writes_cache() { ls -l "/proc/$1/fd" 2>/dev/null | grep -- "-> $cache/" >/dev/null; }
 seconds() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; }
 mounted() { awk -v m="$1" '$2 == m { found = 1 } END { exit !found }' /proc/self/mounts; }
 # Runs a command (exec: in the background, $! is the command's pid) with SIGINT, SIGTERM and
@@ -221,11 +224,11 @@ interrupted() {
 		# Decompressing: the file being written in the cache is open (its signal handlers are
 		# in place by then).
 		for _ in $(seq 300); do # 30 s
-			ls -l "/proc/$pid/fd" 2>/dev/null | grep -q -- "-> $cache/" && break
+			writes_cache "$pid" && break
 			kill -0 "$pid" 2>/dev/null || fail "vmcorefs ended before decompressing: $(cat "$work/err")"
 			sleep 0.05
 		done
-		ls -l "/proc/$pid/fd" 2>/dev/null | grep -q -- "-> $cache/" || fail "vmcorefs does not decompress after 30 s"
+		writes_cache "$pid" || fail "vmcorefs does not decompress after 30 s"
 		sleep 0.5
 		kill -"$signal" "$pid"
 		wait_exit "$pid"

@@ -32,7 +32,7 @@ else
 	# and needs the meson and pycotap install-deps.sh installed for it (7.2 rejects --python).
 	extra="--disable-install-blobs --python=/usr/bin/python3"
 fi
-src=$(find . -maxdepth 1 -type d -name 'qemu-*' | head -n 1)
+src=$(find . -maxdepth 1 -type d -name 'qemu-*' -print -quit)
 mkdir "$src/build" && cd "$src/build"
 # Only what the harness boots: a pc/q35 guest under TCG or KVM. --enable-debug-info keeps the
 # DWARF vmcorefs reads; -O2 matches Debian's optimisation level so struct layouts are the same.
