@@ -13,6 +13,7 @@
 #include <unistd.h>
 #include <vector>
 
+#include "file_runs.h"
 #include "log.h"
 
 namespace vmcorefs {
@@ -192,6 +193,30 @@ struct ReplyPiece {
 	uint64_t core_offset;
 };
 
+// What the core's holes are sent from, in pieces of at most its size; it stays in .bss, so
+// replies read the kernel's zero page and it never costs memory.
+std::byte zeros[1 << 20];
+
+// Core bytes [source, source + length): the mapping where the core has data, zeros where it has
+// holes, which are not faulted in (that would fill the page cache with zero pages).
+void add_core_pieces(const ServeContext &ctx, uint64_t source, size_t length,
+		     std::vector<ReplyPiece> &pieces)
+{
+	thread_local FileRuns runs(-1);
+	if (runs.fd() != ctx.core->fd())
+		runs = FileRuns(ctx.core->fd());
+	uint64_t end = source + length;
+	while (source < end) {
+		FileRun run = runs.at(source);
+		size_t part = static_cast<size_t>(std::min(end, run.end) - source);
+		if (run.hole)
+			part = std::min(part, sizeof zeros);
+		const std::byte *data = run.hole ? zeros : ctx.core->bytes().data() + source;
+		pieces.push_back({data, part, !run.hole, source});
+		source += part;
+	}
+}
+
 // Splits [offset, end) of a file into reply pieces; false if any of it is absent.
 bool collect_pieces(const ServeContext &ctx, const ExtentTable &table, uint64_t offset,
 		    uint64_t end, std::vector<ReplyPiece> &pieces)
@@ -206,7 +231,7 @@ bool collect_pieces(const ServeContext &ctx, const ExtentTable &table, uint64_t 
 			pieces.push_back({table.generated().data() + source, length, false, 0});
 			break;
 		case Extent::Source::core:
-			pieces.push_back({ctx.core->bytes().data() + source, length, true, source});
+			add_core_pieces(ctx, source, length, pieces);
 			break;
 		case Extent::Source::absent:
 			return false;

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "core_builder.h"
+#include "file_runs.h"
 
 namespace vmcorefs {
 namespace {
@@ -125,6 +126,37 @@ TEST_F(SparseCore, SeekFollowsTheCoreHoles)
 	EXPECT_EQ(t.seek_data(base + 6 * page, fd_), end);
 	EXPECT_EQ(t.seek_hole(end, fd_), end + 10);
 	EXPECT_EQ(t.seek_data(end + 10, fd_), std::nullopt);
+}
+
+// FileRuns, which the mount uses to send the core's holes as zeros, sees the same holes.
+TEST_F(SparseCore, FileRunsFindDataAndHoles)
+{
+	FileRuns runs(fd_);
+	auto run = [&](uint64_t offset) {
+		FileRun r = runs.at(offset);
+		return std::pair(r.end, r.hole);
+	};
+	EXPECT_EQ(run(0), std::pair(page, false));
+	EXPECT_EQ(run(page - 1), std::pair(page, false)); // the remembered run of data
+	EXPECT_EQ(run(page), std::pair(4 * page, true));
+	EXPECT_EQ(run(3 * page + 5), std::pair(4 * page, true));
+	EXPECT_EQ(run(4 * page), std::pair(6 * page, false));
+	EXPECT_EQ(run(6 * page), std::pair(12 * page, true)); // the last hole runs to the end
+	EXPECT_EQ(run(0), std::pair(page, false));	      // backwards: asked again
+	// Past the end is data, so that reading it fails instead of passing for zeros.
+	EXPECT_FALSE(runs.at(12 * page).hole);
+	EXPECT_FALSE(runs.at(100 * page).hole);
+}
+
+TEST_F(SparseCore, FileRunsSeeAFileThatShrank)
+{
+	FileRuns runs(fd_);
+	EXPECT_TRUE(runs.at(8 * page).hole);
+	ASSERT_EQ(ftruncate(fd_, 5 * page), 0);
+	EXPECT_FALSE(runs.at(8 * page).hole); // gone: data (reading fails), no longer a hole
+	EXPECT_EQ(runs.at(4 * page).end, 5 * page);
+	EXPECT_FALSE(runs.at(4 * page).hole);
+	EXPECT_FALSE(runs.at(6 * page).hole);
 }
 
 TEST_F(SparseCore, ExtentsMapOntoTheirOwnPartOfTheCore)
