@@ -19,7 +19,7 @@ FileRun FileRuns::at(uint64_t offset)
 	if (data < 0) {
 		bool no_data_after = errno == ENXIO;
 		off_t file_end = lseek(fd_, 0, SEEK_END);
-		// ENXIO below the end: nothing but hole up to it. Anything else is data (see the header).
+		// ENXIO below the end: only hole up to it. Anything else is data (see the header).
 		if (no_data_after && file_end >= 0 && offset < static_cast<uint64_t>(file_end))
 			return {static_cast<uint64_t>(file_end), true};
 		return {no_end, false};
