@@ -12,7 +12,7 @@ usage() { echo "usage: make-scenario.sh idle|panic|novmcoreinfo|kvm|dumpoff|firm
 # above the PCI hole are two guest-physical blocks of one RAMBlock (QEMU's dump and gcore then write
 # 4.5 GiB each; the kernel's core is sparse); -qemu10 uses QEMU 10.0 (Debian's backport) instead of
 # Debian 12's 7.2. The manifest's scenario= is the scenario without them; name= is all of it.
-name=$1 scenario=${1%-qemu10} qemu_suite=bookworm machine=pc machine_props='' memory=512
+name=$1 scenario=${1%-qemu10} qemu_suite=bookworm machine=pc machine_props='' memory=512 accel_props=''
 [ "$scenario" = "$name" ] || qemu_suite=bookworm-backports
 case $scenario in *-bigmem) scenario=${scenario%-bigmem} machine=q35 memory=4608 ;; esac
 here=$(cd "$(dirname "$0")" && pwd)
@@ -58,6 +58,8 @@ kvm)
 firmware-*)
 	accel=tcg log=firmware.log until='^No bootable device' kernel=no memory=128
 	qemu_args=("${debugcon[@]}")
+	# gcore writes TCG's translation buffer whole: 64 MiB of it rather than the default 1 GiB.
+	accel_props=,tb-size=64
 	case $scenario in
 	firmware-rom) expected_class=ELF64 ;;
 	firmware-flash) expected_class=ELF32 ;;
@@ -100,7 +102,7 @@ elapsed() { echo $(($(date +%s) - start)); }
 
 # cwd = OUTDIR because a relative core_pattern (Debian's default "core") is relative to it.
 (cd "$out" && ulimit -c unlimited && exec "$qemu" -L /usr/share/qemu -L /usr/share/seabios \
-	-machine $machine$machine_props -m $memory -smp $cpus -accel $accel -nodefaults -display none "${qemu_args[@]}" "${boot[@]}" \
+	-machine $machine$machine_props -m $memory -smp $cpus -accel $accel$accel_props -nodefaults -display none "${qemu_args[@]}" "${boot[@]}" \
 	-serial "file:$out/serial.log" -qmp "unix:$out/qmp.sock,server=on,wait=off") \
 	</dev/null >"$out/qemu.log" 2>&1 &
 pid=$!
