@@ -65,7 +65,7 @@ struct RamBlockInfo {
 };
 
 // EI_CLASS of guest.vmcore. The architecture code chooses it as dump-guest-memory does (x86:
-// ELFCLASS32 for a guest outside long mode whose memory all lies below 4 GiB).
+// ELFCLASS32 for a guest outside long mode whose blocks all end below 4 GiB).
 enum class ElfClass : uint8_t { elf32 = 1, elf64 = 2 }; // ELFCLASS32, ELFCLASS64
 
 // A vCPU as `info` describes it.

@@ -144,7 +144,7 @@ TEST_F(RealCore, RamAbove4GiBIsASecondBlockOfPcRam)
 	const auto &loads = reference_->loads();
 	auto above = [](const VmcoreLoad &l) { return l.paddr >= four_gib; };
 	if (std::none_of(loads.begin(), loads.end(), above))
-		GTEST_SKIP() << "QEMU dumped no RAM above 4 GiB for this " << memory << " MiB guest";
+		GTEST_SKIP() << "QEMU dumped no RAM above 4 GiB of this " << memory << " MiB guest";
 	const auto &ramblocks = guest_.map.ramblocks;
 	auto ram = std::find_if(ramblocks.begin(), ramblocks.end(),
 				[](const auto &b) { return b.idstr == "pc.ram"; });

@@ -23,13 +23,14 @@ GuestSegment one_chunk(uint64_t start, uint64_t length)
 // A vmcore whose first bytes are `bytes` and the rest zeros.
 Result<VmcoreView> view_of(std::span<const std::byte> bytes, uint64_t size)
 {
-	return VmcoreView::parse("test.vmcore", size, [=](uint64_t offset, void *dst, size_t length) {
+	auto read = [=](uint64_t offset, void *dst, size_t length) {
 		std::memset(dst, 0, length);
 		if (offset < bytes.size())
 			std::memcpy(dst, bytes.data() + offset,
 				    std::min<uint64_t>(length, bytes.size() - offset));
 		return Result<void>{};
-	});
+	};
+	return VmcoreView::parse("test.vmcore", size, read);
 }
 
 // Two RAM segments below 4 GiB and one CORE note, in the given class.
