@@ -106,6 +106,7 @@ Result<void> add_notes(QemuReader &reader, GuestMemoryMap &map)
 	X86Notes notes = build_x86_notes(*cpus, state ? state->size() : qemu_cpu_state_size);
 	map.notes = std::move(notes.bytes);
 	map.elf_machine = notes.elf_machine;
+	map.elf_class = x86_elf_class(map.elf_machine, map.blocks);
 	for (const auto &cpu : cpus->cpus)
 		map.vcpus.push_back({cpu.cpu_index, cpu.current});
 	map.warnings.insert(map.warnings.end(), notes.warnings.begin(), notes.warnings.end());

@@ -64,6 +64,10 @@ struct RamBlockInfo {
 	std::vector<CorePiece> pieces; // [host, host + used_length) in the core
 };
 
+// EI_CLASS of guest.vmcore. The architecture code chooses it as dump-guest-memory does (x86:
+// ELFCLASS32 for a guest outside long mode whose blocks all end below 4 GiB).
+enum class ElfClass : uint8_t { elf32 = 1, elf64 = 2 }; // ELFCLASS32, ELFCLASS64
+
 // A vCPU as `info` describes it.
 struct VcpuSummary {
 	int32_t cpu_index = 0;
@@ -85,6 +89,7 @@ struct GuestMemoryMap {
 	// order they are written. Empty when none are known.
 	std::vector<std::byte> notes;
 	uint16_t elf_machine = 62; // EM_X86_64
+	ElfClass elf_class = ElfClass::elf64;
 	std::vector<VcpuSummary> vcpus;
 	std::string vmcoreinfo_source; // where VMCOREINFO came from; empty when there is none
 

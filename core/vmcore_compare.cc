@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cinttypes>
+#include <elf.h>
 #include <xxhash.h>
 
 #include "note_fields.h"
@@ -117,14 +118,25 @@ void compare_notes(const VmcoreView &ours, const VmcoreView &reference, CompareR
 	result.summary.push_back(format("notes: %zu compared", std::min(a.size(), b.size())));
 }
 
+int class_bits(const VmcoreView &v)
+{
+	return v.elf_class() == ELFCLASS32 ? 32 : 64;
+}
+
 } // namespace
 
 CompareResult compare_vmcores(const VmcoreView &ours, const VmcoreView &reference)
 {
 	CompareResult result;
+	if (ours.elf_class() != reference.elf_class())
+		result.differences.push_back(format("EI_CLASS: vmcorefs ELFCLASS%d, "
+						    "reference ELFCLASS%d",
+						    class_bits(ours), class_bits(reference)));
 	if (ours.machine() != reference.machine())
 		result.differences.push_back(format("e_machine: vmcorefs %u, reference %u",
 						    ours.machine(), reference.machine()));
+	result.summary.push_back(format("ELF header: ELFCLASS%d, e_machine %u",
+					class_bits(reference), reference.machine()));
 	compare_memory(ours, reference, result);
 	compare_notes(ours, reference, result);
 	return result;

@@ -2,11 +2,13 @@
 // guest.vmcore (an ELF vmcore as QEMU's dump-guest-memory writes it, DESIGN.md §3), one raw file
 // per guest segment (blocks/) and one per QEMU RAMBlock (ramblocks/).
 //
-// guest.vmcore:
+// guest.vmcore, in the class the map chooses (ELFCLASS64 sizes; ELFCLASS32 ones in brackets):
 //
-//	0                   Elf64_Ehdr (e_ehsize 64, e_phoff 64)
-//	64                  Elf64_Phdr[phnum]: PT_NOTE, then one PT_LOAD per GuestSegment
-//	64 + 56 * phnum     Elf64_Shdr[0], only when phnum >= PN_XNUM (its sh_info holds phnum)
+//	0                   Elf64_Ehdr (e_ehsize 64 [52], e_phoff 64 [52])
+//	e_phoff             Elf64_Phdr[phnum] (56 [32] bytes each): PT_NOTE, then one PT_LOAD per
+//	                    GuestSegment
+//	e_phoff + phdrs     Elf64_Shdr[0] (64 [40]), only when phnum >= PN_XNUM (its sh_info holds
+//	                    phnum)
 //	notes_offset        the map's notes, as they are
 //	memory_offset       next multiple of 4096 after the notes; the segments back to back
 //
@@ -29,7 +31,8 @@ namespace vmcorefs {
 inline constexpr uint64_t vmcore_memory_alignment = 4096;
 
 // guest.vmcore. Errors (bad_structure) when the map's segments are not sorted and disjoint, or
-// their chunks do not cover them exactly; the other builders below assume a map that passed here.
+// their chunks do not cover them exactly, or an ELFCLASS32 file cannot hold them; the other
+// builders below assume a map that passed here.
 Result<ExtentTable> build_vmcore_table(const GuestMemoryMap &map);
 
 // blocks/<name>: the raw bytes of guest-physical [segment.start, segment.end).

@@ -1,5 +1,6 @@
 #include "vmcore_view.h"
 
+#include <algorithm>
 #include <cstring>
 #include <elf.h>
 
@@ -39,42 +40,56 @@ Result<VmcoreView> VmcoreView::parse(const MappedFile &file)
 		     });
 }
 
+// A field of an ELF structure of either class, at `at`, widened to 64 bits.
+#define ELF_FIELD(at, Struct, member) \
+	static_cast<uint64_t>(load_le<decltype(Struct::member)>((at) + offsetof(Struct, member)))
+
 Result<void> VmcoreView::parse_headers()
 {
-	std::byte eh[sizeof(Elf64_Ehdr)];
-	if (size_ < sizeof eh || !read(0, eh, sizeof eh).ok() || std::memcmp(eh, ELFMAG, SELFMAG))
+	std::byte eh[sizeof(Elf64_Ehdr)] = {};
+	if (size_ < sizeof(Elf32_Ehdr) ||
+	    !read(0, eh, std::min<uint64_t>(size_, sizeof eh)).ok() ||
+	    std::memcmp(eh, ELFMAG, SELFMAG))
 		return make_error(ErrorCode::not_elf, name_, "not an ELF file");
-	if (static_cast<uint8_t>(eh[EI_CLASS]) != ELFCLASS64 ||
+	class_ = static_cast<uint8_t>(eh[EI_CLASS]);
+	if ((class_ != ELFCLASS64 && class_ != ELFCLASS32) ||
 	    static_cast<uint8_t>(eh[EI_DATA]) != ELFDATA2LSB)
-		return make_error(ErrorCode::unsupported, name_, "not a little-endian ELF64 vmcore");
-	if (load_le<uint16_t>(eh + offsetof(Elf64_Ehdr, e_type)) != ET_CORE)
+		return make_error(ErrorCode::unsupported, name_, "not a little-endian ELF vmcore");
+	if (class_ == ELFCLASS64)
+		return parse_headers_of<Elf64_Ehdr, Elf64_Phdr, Elf64_Shdr>(eh);
+	return parse_headers_of<Elf32_Ehdr, Elf32_Phdr, Elf32_Shdr>(eh);
+}
+
+template <typename Ehdr, typename Phdr, typename Shdr>
+Result<void> VmcoreView::parse_headers_of(const std::byte *eh)
+{
+	if (size_ < sizeof(Ehdr)) // an ELFCLASS64 header cut short
+		return make_error(ErrorCode::not_elf, name_, "not an ELF file");
+	if (ELF_FIELD(eh, Ehdr, e_type) != ET_CORE)
 		return make_error(ErrorCode::not_core, name_, "not an ELF core file");
-	machine_ = load_le<uint16_t>(eh + offsetof(Elf64_Ehdr, e_machine));
-	uint64_t phoff = load_le<uint64_t>(eh + offsetof(Elf64_Ehdr, e_phoff));
-	uint64_t phnum = load_le<uint16_t>(eh + offsetof(Elf64_Ehdr, e_phnum));
+	machine_ = static_cast<uint16_t>(ELF_FIELD(eh, Ehdr, e_machine));
+	uint64_t phoff = ELF_FIELD(eh, Ehdr, e_phoff);
+	uint64_t phnum = ELF_FIELD(eh, Ehdr, e_phnum);
 	if (phnum == PN_XNUM) {
 		// The real count is in section header 0's sh_info.
-		uint64_t shoff = load_le<uint64_t>(eh + offsetof(Elf64_Ehdr, e_shoff));
-		std::byte sh[sizeof(Elf64_Shdr)];
-		VMCOREFS_TRY(read(shoff, sh, sizeof sh));
-		phnum = load_le<uint32_t>(sh + offsetof(Elf64_Shdr, sh_info));
+		std::byte sh[sizeof(Shdr)];
+		VMCOREFS_TRY(read(ELF_FIELD(eh, Ehdr, e_shoff), sh, sizeof sh));
+		phnum = ELF_FIELD(sh, Shdr, sh_info);
 	}
-	if (phnum > max_phnum || phoff > size_ || phnum * sizeof(Elf64_Phdr) > size_ - phoff)
+	if (phnum > max_phnum || phoff > size_ || phnum * sizeof(Phdr) > size_ - phoff)
 		return make_error(ErrorCode::corrupt, name_, "program headers do not fit in the file");
-	std::vector<std::byte> ph(phnum * sizeof(Elf64_Phdr));
+	std::vector<std::byte> ph(phnum * sizeof(Phdr));
 	VMCOREFS_TRY(read(phoff, ph.data(), ph.size()));
 	for (uint64_t i = 0; i < phnum; i++) {
-		const std::byte *p = ph.data() + i * sizeof(Elf64_Phdr);
-		uint32_t type = load_le<uint32_t>(p + offsetof(Elf64_Phdr, p_type));
-		VmcoreLoad l{load_le<uint64_t>(p + offsetof(Elf64_Phdr, p_paddr)),
-			     load_le<uint64_t>(p + offsetof(Elf64_Phdr, p_vaddr)),
-			     load_le<uint64_t>(p + offsetof(Elf64_Phdr, p_offset)),
-			     load_le<uint64_t>(p + offsetof(Elf64_Phdr, p_filesz)),
-			     load_le<uint64_t>(p + offsetof(Elf64_Phdr, p_memsz))};
+		const std::byte *p = ph.data() + i * sizeof(Phdr);
+		VmcoreLoad l{ELF_FIELD(p, Phdr, p_paddr), ELF_FIELD(p, Phdr, p_vaddr),
+			     ELF_FIELD(p, Phdr, p_offset), ELF_FIELD(p, Phdr, p_filesz),
+			     ELF_FIELD(p, Phdr, p_memsz)};
 		if (l.offset > size_ || l.filesz > size_ - l.offset)
 			return make_error(ErrorCode::truncated, name_,
 					  "segment " + std::to_string(i) + " ends past the end of the file",
 					  l.offset);
+		uint64_t type = ELF_FIELD(p, Phdr, p_type);
 		if (type == PT_LOAD)
 			loads_.push_back(l);
 		else if (type == PT_NOTE)
@@ -82,6 +97,8 @@ Result<void> VmcoreView::parse_headers()
 	}
 	return {};
 }
+
+#undef ELF_FIELD
 
 Result<void> VmcoreView::parse_notes(uint64_t offset, uint64_t size)
 {

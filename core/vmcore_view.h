@@ -1,6 +1,7 @@
 // VmcoreView: an ELF vmcore read back, whether a file QEMU wrote or the bytes vmcorefs serves:
-// its PT_LOADs and its notes, parsed with bounds checks from any source of bytes. --compare and
-// the tests use it to hold the two side by side.
+// its class (ELFCLASS64, or ELFCLASS32 as QEMU writes it for some i386 guests), its PT_LOADs and
+// its notes, parsed with bounds checks from any source of bytes. --compare and the tests use it
+// to hold the two side by side.
 #pragma once
 
 #include <cstddef>
@@ -40,6 +41,7 @@ public:
 	static Result<VmcoreView> parse(const MappedFile &file);
 
 	const std::string &name() const { return name_; }
+	uint8_t elf_class() const { return class_; } // ELFCLASS32 or ELFCLASS64
 	uint16_t machine() const { return machine_; }
 	const std::vector<VmcoreLoad> &loads() const { return loads_; }
 	const std::vector<VmcoreNote> &notes() const { return notes_; }
@@ -50,11 +52,14 @@ public:
 
 private:
 	Result<void> parse_headers();
+	template <typename Ehdr, typename Phdr, typename Shdr>
+	Result<void> parse_headers_of(const std::byte *ehdr);
 	Result<void> parse_notes(uint64_t offset, uint64_t size);
 
 	std::string name_;
 	uint64_t size_ = 0;
 	Reader reader_;
+	uint8_t class_ = 0;
 	uint16_t machine_ = 0;
 	std::vector<VmcoreLoad> loads_;
 	std::vector<VmcoreNote> notes_;

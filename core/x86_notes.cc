@@ -1,5 +1,6 @@
 #include "x86_notes.h"
 
+#include <algorithm>
 #include <cstring>
 #include <elf.h>
 
@@ -134,6 +135,15 @@ X86Notes build_x86_notes(const X86Cpus &cpus, uint32_t state_size)
 	for (const auto *cpu : current)
 		append_elf_note(out.bytes, "QEMU", 0, qemu_cpu_state(*cpu, state_size));
 	return out;
+}
+
+ElfClass x86_elf_class(uint16_t elf_machine, const std::vector<GuestBlock> &blocks)
+{
+	if (elf_machine == EM_X86_64)
+		return ElfClass::elf64;
+	bool above_4g = std::any_of(blocks.begin(), blocks.end(),
+				    [](const GuestBlock &b) { return b.end > UINT32_MAX; });
+	return above_4g ? ElfClass::elf64 : ElfClass::elf32;
 }
 
 } // namespace vmcorefs

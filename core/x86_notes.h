@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "guest_memory_map.h"
 #include "x86_cpu_state.h"
 
 namespace vmcorefs {
@@ -21,5 +22,12 @@ struct X86Notes {
 
 // state_size: sizeof(QEMUCPUState) of the core's QEMU (from its DWARF).
 X86Notes build_x86_notes(const X86Cpus &cpus, uint32_t state_size);
+
+// The class of guest.vmcore, as dump-guest-memory chooses it (cpu_get_dump_info, QEMU 7.2 to
+// 10.0): ELFCLASS64 for EM_X86_64; for EM_386, ELFCLASS32 unless a block of QEMU's list ends
+// past 0xffffffff. QEMU tests the exclusive end, so the BIOS ROM at [0xfffc0000, 4 GiB) of pc
+// and q35 machines makes ELFCLASS64 too: only firmware in flash (-drive if=pflash, a ROM device
+// QEMU does not dump) leaves an i386 guest of those machines ELFCLASS32.
+ElfClass x86_elf_class(uint16_t elf_machine, const std::vector<GuestBlock> &blocks);
 
 } // namespace vmcorefs

@@ -61,6 +61,11 @@ const char *machine_name(uint16_t machine)
 	}
 }
 
+const char *class_name(ElfClass elf_class)
+{
+	return elf_class == ElfClass::elf32 ? "ELFCLASS32" : "ELFCLASS64";
+}
+
 // Which vCPUs have register notes, and where VMCOREINFO came from.
 std::string render_notes(const GuestMemoryMap &map)
 {
@@ -70,6 +75,7 @@ std::string render_notes(const GuestMemoryMap &map)
 		out += format("  vCPU %d:    %s\n", cpu.cpu_index,
 			      cpu.registers_current ? "registers current (NT_PRSTATUS and QEMU notes)"
 						    : "registers stale (no notes)");
+	out += format("vmcore:      %s\n", class_name(map.elf_class));
 	out += "VMCOREINFO:  " + (map.vmcoreinfo_source.empty() ? "none" : map.vmcoreinfo_source) +
 	       "\n";
 	return out;
@@ -128,6 +134,7 @@ std::string render_info_json(const LoadedGuest &guest)
 	out += "  \"machine\": " + json_string(map.machine) + ",\n";
 	out += "  \"accelerator\": " + json_string(map.accelerator) + ",\n";
 	out += format("  \"guest_arch\": \"%s\",\n", machine_name(map.elf_machine));
+	out += format("  \"vmcore_class\": \"%s\",\n", class_name(map.elf_class));
 	out += "  \"vcpus\": " + json_array(map.vcpus, [](const VcpuSummary &c) {
 		return format("{\"cpu_index\": %d, \"registers_current\": %s}", c.cpu_index,
 			      c.registers_current ? "true" : "false");

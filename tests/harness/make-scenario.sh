@@ -6,21 +6,25 @@
 # Exit status 77 (CTest's SKIP_RETURN_CODE) only when the scenario needs /dev/kvm and the machine
 # has none.
 set -eu
-usage() { echo "usage: make-scenario.sh idle|panic|novmcoreinfo|kvm|dumpoff[-bigmem][-qemu10] OUTDIR" >&2; exit 2; }
+usage() { echo "usage: make-scenario.sh idle|panic|novmcoreinfo|kvm|dumpoff|firmware-rom|firmware-flash|firmware-flash-above4g[-bigmem][-qemu10] OUTDIR" >&2; exit 2; }
 [ $# -eq 2 ] || usage
 # Suffixes vary the QEMU under a scenario: -bigmem runs it on q35 with 4.5 GiB, so RAM below and
 # above the PCI hole are two guest-physical blocks of one RAMBlock (QEMU's dump and gcore then write
 # 4.5 GiB each; the kernel's core is sparse); -qemu10 uses QEMU 10.0 (Debian's backport) instead of
 # Debian 12's 7.2. The manifest's scenario= is the scenario without them; name= is all of it.
-name=$1 scenario=${1%-qemu10} qemu_suite=bookworm machine=pc memory=512
+name=$1 scenario=${1%-qemu10} qemu_suite=bookworm machine=pc machine_props='' memory=512 accel_props=''
 [ "$scenario" = "$name" ] || qemu_suite=bookworm-backports
 case $scenario in *-bigmem) scenario=${scenario%-bigmem} machine=q35 memory=4608 ;; esac
 here=$(cd "$(dirname "$0")" && pwd)
 cpus=2
 
-# What a scenario varies: accelerator, QEMU devices, extra kernel arguments, and the line (a grep
-# pattern) in the guest's console log that says the guest has reached the state to capture.
-accel=tcg qemu_args=(-device vmcoreinfo) log=serial.log
+# What a scenario varies: accelerator, QEMU devices, extra kernel arguments (kernel=no: no Linux,
+# firmware only), and the line (a grep pattern) in the guest's console log that says the guest has
+# reached the state to capture.
+accel=tcg qemu_args=(-device vmcoreinfo) log=serial.log kernel=yes
+# SeaBIOS logs to the debug port; its last line before retrying every 60 s says it has finished
+# everything it will do.
+debugcon=(-chardev file,id=fw,path=firmware.log -device isa-debugcon,iobase=0x402,chardev=fw)
 case $scenario in
 idle) append='' until='^VMCOREFS-READY ' ;;
 # Guest RAM marked MADV_DONTDUMP: the kernel core has its PT_LOAD with p_filesz 0, gcore has none
@@ -33,11 +37,10 @@ panic) append=vmcorefs.panic=1 until='end Kernel panic - not syncing: sysrq trig
 novmcoreinfo) qemu_args=() append=vmcorefs.panic=1 until='end Kernel panic - not syncing: sysrq triggered crash' ;;
 # Stale registers: under KVM, QEMU's copy of a vCPU's registers is only brought up to date by a
 # sync, and nothing syncs a guest that merely runs. Firmware only, because Linux boots far too
-# slowly under the nested KVM of the test machines. SeaBIOS logs to the debug port; its last
-# line before retrying every 60 s says it has finished everything it will do.
+# slowly under the nested KVM of the test machines.
 kvm)
-	accel=kvm log=firmware.log until='^No bootable device'
-	qemu_args=(-device vmcoreinfo -chardev file,id=fw,path=firmware.log -device isa-debugcon,iobase=0x402,chardev=fw)
+	accel=kvm log=firmware.log until='^No bootable device' kernel=no
+	qemu_args=(-device vmcoreinfo "${debugcon[@]}")
 	if [ ! -e /dev/kvm ]; then echo "make-scenario: kvm: SKIP: no /dev/kvm on this machine" >&2; exit 77; fi
 	# /dev/kvm exists, so KVM is expected to work: anything else is a failure, never a skip.
 	if ! (exec 3<>/dev/kvm) 2>/dev/null; then
@@ -45,11 +48,34 @@ kvm)
 		exit 1
 	fi
 	;;
+# A guest outside long mode (SeaBIOS, 16- and 32-bit code, under TCG): QEMU writes EM_386 and
+# i386 NT_PRSTATUS notes, in an ELFCLASS32 file only when no guest-physical block ends past
+# 0xffffffff (target/i386/arch_dump.c, cpu_get_dump_info). SeaBIOS as the BIOS ROM (QEMU's default)
+# is a block ending at exactly 4 GiB, which QEMU counts as past it: ELFCLASS64. SeaBIOS in flash
+# (pflash, a ROM device QEMU does not dump) leaves only RAM below 4 GiB: ELFCLASS32, unless RAM is
+# put above 4 GiB (max-ram-below-4g), which makes ELFCLASS64 again. expected_class is what QEMU's
+# reference must be (harness selfcheck).
+firmware-*)
+	accel=tcg log=firmware.log until='^No bootable device' kernel=no memory=128
+	qemu_args=("${debugcon[@]}")
+	# gcore writes TCG's translation buffer whole: 64 MiB of it rather than the default 1 GiB.
+	accel_props=,tb-size=64
+	case $scenario in
+	firmware-rom) expected_class=ELF64 ;;
+	firmware-flash) expected_class=ELF32 ;;
+	# 64 MiB below 4 GiB, 64 MiB from 4 GiB: small, unlike -bigmem's 4.5 GiB. QEMU warns that
+	# max-ram-below-4g is not a multiple of 1 GiB (a performance hint).
+	firmware-flash-above4g) expected_class=ELF64 machine_props=,max-ram-below-4g=64M ;;
+	*) usage ;;
+	esac
+	[ $scenario = firmware-rom ] ||
+		qemu_args+=(-drive if=pflash,format=raw,readonly=on,file=/usr/share/seabios/bios-256k.bin)
+	;;
 *) usage ;;
 esac
 
 qemu=$("$here/build-qemu.sh" $qemu_suite)
-if [ $accel = tcg ]; then
+if [ $kernel = yes ]; then
 	kdir=$("$here/fetch-kernel.sh")
 	initrd=$("$here/make-initramfs.sh" "$kdir")
 	release=$(cat "$kdir/release")
@@ -76,7 +102,7 @@ elapsed() { echo $(($(date +%s) - start)); }
 
 # cwd = OUTDIR because a relative core_pattern (Debian's default "core") is relative to it.
 (cd "$out" && ulimit -c unlimited && exec "$qemu" -L /usr/share/qemu -L /usr/share/seabios \
-	-machine $machine -m $memory -smp $cpus -accel $accel -nodefaults -display none "${qemu_args[@]}" "${boot[@]}" \
+	-machine $machine$machine_props -m $memory -smp $cpus -accel $accel$accel_props -nodefaults -display none "${qemu_args[@]}" "${boot[@]}" \
 	-serial "file:$out/serial.log" -qmp "unix:$out/qmp.sock,server=on,wait=off") \
 	</dev/null >"$out/qemu.log" 2>&1 &
 pid=$!
@@ -146,13 +172,14 @@ fi
 	echo "qemu_pid=$pid"
 	echo "cpus=$cpus"
 	echo "accelerator=$accel"
-	if [ $accel = tcg ]; then
+	if [ $kernel = yes ]; then
 		echo "vmlinux=$kdir/vmlinux"
 		echo "vmlinuz=$kdir/vmlinuz"
 		echo "initramfs=$initrd"
 		echo "release=$release"
-		echo "reference=$out/reference.vmcore"
 	fi
+	[ $accel != tcg ] || echo "reference=$out/reference.vmcore"
+	[ -z "${expected_class:-}" ] || echo "expected_class=$expected_class"
 	echo "gcore_core=$out/gcore.core"
 	[ ! -f "$out/kernel.core" ] || echo "kernel_core=$out/kernel.core"
 	echo "${log%.log}_log=$out/$log"

@@ -4,7 +4,9 @@
 # name the guest's release (and, after a panic, the panic message), and its notes must be one
 # NT_PRSTATUS and one QEMU note per vCPU plus the guest's VMCOREINFO when QEMU had the device. For
 # the KVM guest, gdb must see in both process cores that KVM ran it and that no vCPU's registers
-# had been synchronised into QEMU. The vmcorefs tests trust these files, so this must be able to fail.
+# had been synchronised into QEMU. For the firmware guests (no Linux), readelf must show QEMU's
+# reference in the ELF class the scenario expects, EM_386, i386 register notes and the blocks that
+# explain the class. The vmcorefs tests trust these files, so this must be able to fail.
 set -euo pipefail
 [ $# -eq 1 ] || { echo "usage: selfcheck.sh OUTDIR" >&2; exit 2; }
 manifest=$1/manifest
@@ -30,7 +32,31 @@ check_kvm() {
 	echo "selfcheck: kvm: OK (gdb on gcore.core and kernel.core: kvm_allowed 1, all $cpus vCPUs vcpu_dirty 0)"
 }
 
+# SeaBIOS outside long mode: EM_386 and the i386 elf_prstatus (144 bytes) per vCPU, the class from
+# the blocks (one ending past 0xffffffff: ELFCLASS64). QEMU's ROM block [0xfffc0000, 4 GiB) is
+# there only when SeaBIOS is the BIOS ROM, not in flash; RAM above 4 GiB only when asked for.
+check_firmware() {
+	local reference header notes loads want_loads paddr size ram=$(($(get memory_mib) << 20))
+	reference=$(get reference)
+	header=$(readelf -h "$reference") || fail "readelf -h failed on $reference"
+	grep -qE "^ *Class: +$(get expected_class)\$" <<<"$header" || fail "$reference is not $(get expected_class):"$'\n'"$header"
+	grep -qE '^ *Machine: +Intel 80386$' <<<"$header" || fail "$reference is not EM_386:"$'\n'"$header"
+	notes=$(readelf -n "$reference" | awk '$2 ~ /^0x[0-9a-f]+$/ { print $1, $2, $3 }' | sort | uniq -c | sed 's/^ *//')
+	[ "$notes" = "$cpus CORE 0x00000090 NT_PRSTATUS"$'\n'"$cpus QEMU 0x000001b8 Unknown" ] ||
+		fail "notes of $reference are"$'\n'"$notes"
+	loads=$(readelf -lW "$reference" | awk '$1 == "LOAD" { print $4, $5 }' |
+		while read -r paddr size; do printf '%x+%x\n' $((paddr)) $((size)); done)
+	case $scenario in
+	firmware-rom) want_loads=$(printf '0+%x\nfffc0000+40000' $ram) ;;
+	firmware-flash) want_loads=$(printf '0+%x' $ram) ;;
+	firmware-flash-above4g) want_loads=$(printf '0+%x\n100000000+%x' $((ram / 2)) $((ram / 2))) ;;
+	esac
+	[ "$loads" = "$want_loads" ] || fail "PT_LOADs of $reference are"$'\n'"$loads"$'\n'"expected"$'\n'"$want_loads"
+	echo "selfcheck: $scenario: OK ($(get expected_class), EM_386, PT_LOADs" $loads")"
+}
+
 [ "$scenario" != kvm ] || { check_kvm; exit 0; }
+case $scenario in firmware-*) check_firmware; exit 0 ;; esac
 
 release=$(get release) vmlinux=$(get vmlinux) reference=$(get reference)
 # crash's `sys` prints PANIC: "" when the guest did not panic.

@@ -261,6 +261,128 @@ TEST(VmcoreLayout, PnXnumStartsAtExactly0xffffProgramHeaders)
 	EXPECT_EQ(reader.phnum(), size_t{PN_XNUM});
 }
 
+// An i386 guest's vmcore in ELFCLASS32, as QEMU writes it when all guest memory is below 4 GiB.
+GuestMemoryMap elf32_map(GuestMemoryMap map)
+{
+	map.elf_class = ElfClass::elf32;
+	map.elf_machine = EM_386;
+	return map;
+}
+
+GuestMemoryMap two_segments_below_4g(size_t notes_size)
+{
+	GuestMemoryMap map = three_segments(notes_size);
+	map.segments.pop_back(); // the one at 4 GiB
+	return elf32_map(map);
+}
+
+TEST(VmcoreLayout, Elf32HeaderFields)
+{
+	ExtentTable table = build(two_segments_below_4g(100));
+	ElfReader reader(table);
+	ASSERT_EQ(elf_kind(reader.elf()), ELF_K_ELF);
+	ASSERT_EQ(gelf_getclass(reader.elf()), ELFCLASS32);
+	GElf_Ehdr e = reader.ehdr();
+	EXPECT_EQ(e.e_ident[EI_CLASS], ELFCLASS32);
+	EXPECT_EQ(e.e_ident[EI_DATA], ELFDATA2LSB);
+	EXPECT_EQ(e.e_type, ET_CORE);
+	EXPECT_EQ(e.e_machine, EM_386);
+	EXPECT_EQ(e.e_version, EV_CURRENT);
+	EXPECT_EQ(e.e_entry, 0u);
+	EXPECT_EQ(e.e_phoff, 52u);
+	EXPECT_EQ(e.e_shoff, 0u);
+	EXPECT_EQ(e.e_flags, 0u);
+	EXPECT_EQ(e.e_ehsize, 52u);
+	EXPECT_EQ(e.e_phentsize, 32u);
+	EXPECT_EQ(e.e_phnum, 3u);
+	EXPECT_EQ(e.e_shentsize, 0u);
+	EXPECT_EQ(e.e_shnum, 0u);
+	EXPECT_EQ(e.e_shstrndx, SHN_UNDEF);
+}
+
+// Elf32_Phdr has p_flags after p_memsz: libelf reading every field back proves the order.
+TEST(VmcoreLayout, Elf32ProgramHeadersNotesAndMemory)
+{
+	GuestMemoryMap map = two_segments_below_4g(100);
+	ExtentTable table = build(map);
+	ElfReader reader(table);
+	ASSERT_EQ(reader.phnum(), 3u);
+	const uint64_t notes_offset = 52 + 32 * 3;
+	GElf_Phdr note = reader.phdr(0);
+	EXPECT_EQ(note.p_type, PT_NOTE);
+	EXPECT_EQ(note.p_offset, notes_offset);
+	EXPECT_EQ(note.p_filesz, 100u);
+	EXPECT_EQ(note.p_memsz, 100u);
+	EXPECT_EQ(note.p_vaddr | note.p_paddr | note.p_align | note.p_flags, 0u);
+	EXPECT_EQ(0, std::memcmp(table.generated().data() + notes_offset, map.notes.data(), 100));
+	uint64_t offset = page;
+	for (size_t i = 0; i < map.segments.size(); i++) {
+		const GuestSegment &s = map.segments[i];
+		GElf_Phdr load = reader.phdr(i + 1);
+		EXPECT_EQ(load.p_type, PT_LOAD) << i;
+		EXPECT_EQ(load.p_offset, offset) << i;
+		EXPECT_EQ(load.p_paddr, s.start) << i;
+		EXPECT_EQ(load.p_vaddr, s.start) << i;
+		EXPECT_EQ(load.p_filesz, s.end - s.start) << i;
+		EXPECT_EQ(load.p_memsz, s.end - s.start) << i;
+		EXPECT_EQ(load.p_flags | load.p_align, 0u) << i;
+		offset += s.end - s.start;
+	}
+	EXPECT_EQ(table.size(), offset);
+	EXPECT_EQ(table.extents()[0].length, page);
+	for (uint64_t i = notes_offset + 100; i < page; i++)
+		ASSERT_EQ(table.generated()[i], std::byte{0}) << i;
+}
+
+TEST(VmcoreLayout, Elf32PnXnumSectionHeaderIsElf32)
+{
+	const size_t count = 70000;
+	GuestMemoryMap map = elf32_map(many_segments(count));
+	ExtentTable table = build(map);
+	ElfReader reader(table);
+	ASSERT_EQ(gelf_getclass(reader.elf()), ELFCLASS32);
+	GElf_Ehdr e = reader.ehdr();
+	const uint64_t phnum = count + 1;
+	EXPECT_EQ(e.e_phnum, PN_XNUM);
+	EXPECT_EQ(e.e_shnum, 1u);
+	EXPECT_EQ(e.e_shentsize, 40u);
+	EXPECT_EQ(e.e_shoff, 52 + 32 * phnum);
+	ASSERT_EQ(reader.phnum(), phnum);
+	GElf_Shdr shdr0 = {};
+	ASSERT_NE(gelf_getshdr(elf_getscn(reader.elf(), 0), &shdr0), nullptr) << elf_errmsg(-1);
+	EXPECT_EQ(shdr0.sh_info, phnum);
+	EXPECT_EQ(shdr0.sh_type, SHT_NULL);
+	GElf_Phdr note = reader.phdr(0);
+	EXPECT_EQ(note.p_offset, e.e_shoff + 40);
+	GElf_Phdr last = reader.phdr(count);
+	EXPECT_EQ(last.p_paddr, (count - 1) * 2 * page);
+	uint64_t memory = (note.p_offset + note.p_filesz + page - 1) / page * page;
+	EXPECT_EQ(last.p_offset, memory + (count - 1) * page);
+}
+
+// What an ELFCLASS32 file cannot say is an error, never a truncated field.
+TEST(VmcoreLayout, Elf32RejectsWhatDoesNotFitIn32Bits)
+{
+	GuestMemoryMap map = elf32_map({});
+	map.segments.push_back(segment(0x100000000, {0x1000}, 0));
+	auto table = build_vmcore_table(map);
+	ASSERT_FALSE(table.ok()) << "a segment at 4 GiB";
+	EXPECT_EQ(table.error().code, ErrorCode::bad_structure);
+
+	// Nearly 4 GiB of memory below 4 GiB: the second segment would start past 4 GiB of file.
+	map = elf32_map({});
+	map.segments.push_back(segment(0, {0xfffff000}, 0));
+	map.segments.push_back(segment(0xfffff000, {0xfff}, 0));
+	table = build_vmcore_table(map);
+	ASSERT_FALSE(table.ok()) << "a file offset past 4 GiB";
+	EXPECT_EQ(table.error().to_string(),
+		  "guest.vmcore would be too large for ELFCLASS32: guest 0xfffff000 at file offset "
+		  "0x100000000");
+
+	map.segments.pop_back(); // ends 4 KiB below 4 GiB in the file: fits
+	EXPECT_TRUE(build_vmcore_table(map).ok());
+}
+
 void expect_rejected(const GuestMemoryMap &map, const char *why)
 {
 	auto table = build_vmcore_table(map);
