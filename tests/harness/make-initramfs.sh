@@ -9,13 +9,15 @@
 set -eu
 [ $# -eq 1 ] || { echo "usage: make-initramfs.sh KERNELDIR" >&2; exit 2; }
 kdir=$1
-out=$kdir/initramfs.cpio.gz
+# Named after this script (which holds /init), so that checkouts with different versions of it
+# sharing one cache each keep their own image instead of rebuilding it over one another.
+out=$kdir/initramfs-$(sha256sum "$0" | cut -c1-16).cpio.gz
 # In load order: each after the modules it needs.
 virtio_modules="virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev virtio_pci virtio_mem"
-# Rebuilt when this script (which holds /init) or a module is newer than the cached image.
+# Rebuilt when a module is newer than the cached image.
 fresh=yes
 for m in qemu_fw_cfg $virtio_modules; do [ "$out" -nt "$kdir/$m.ko" ] || fresh=no; done
-if [ $fresh = yes ] && [ "$out" -nt "$0" ]; then echo "$out"; exit 0; fi
+if [ $fresh = yes ]; then echo "$out"; exit 0; fi
 
 stage=$(mktemp -d)
 trap 'rm -rf "$stage"' EXIT

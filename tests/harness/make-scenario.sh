@@ -110,6 +110,7 @@ if [ -n "${virtio_mem_requested:-}" ]; then
 	}
 	until [ "$(qom_get size)" = "$virtio_mem_requested" ]; do
 		alive || fail "QEMU exited before the guest plugged its virtio-mem memory"
+		! grep -q '^VMCOREFS-ERROR' "$out/$log" || fail "the guest could not load its modules"
 		[ "$(elapsed)" -lt 300 ] || fail "virtio-mem: $(qom_get size) of $virtio_mem_requested bytes plugged after 300 s"
 		sleep 1
 	done
