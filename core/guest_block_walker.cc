@@ -53,7 +53,7 @@ Result<Layouts> look_up_layouts(QemuReader &r)
 
 // What the walk needs to know of one terminal MemoryRegion.
 struct RegionFacts {
-	bool dumped = false;	       // RAM, not a RAM device, not non-volatile
+	bool dumped = false; // RAM, not a RAM device, not non-volatile
 	uint64_t discard_manager = 0; // MemoryRegion.rdm: only its populated parts are dumped
 	uint64_t host = 0; // ram_block->host
 };

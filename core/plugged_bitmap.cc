@@ -31,6 +31,10 @@ std::string bitmap_mismatch(uint64_t block_size, uint64_t bits, uint64_t region_
 {
 	if (block_size == 0 || (block_size & (block_size - 1)))
 		return "block size " + hex(block_size) + " is not a power of two";
+	// Also what keeps a corrupt count from allocating more than 256 MiB for the bitmap.
+	if (bits > uint64_t(std::numeric_limits<int32_t>::max()))
+		return "a bitmap of " + std::to_string(bits) +
+		       " bits is more than QEMU's int32_t bitmap_size can count";
 	if (bits == 0 || bits > region_size / block_size || bits * block_size != region_size)
 		return "a bitmap of " + std::to_string(bits) + " bits does not cover its " +
 		       hex(region_size) + " bytes in blocks of " + hex(block_size);

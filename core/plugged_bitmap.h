@@ -32,7 +32,7 @@ struct PluggedBitmap {
 };
 
 // Why a bitmap cannot describe a region of region_size bytes (QEMU makes block_size a power of two
-// and bits = region_size / block_size); empty when it can.
+// and bits = region_size / block_size, an int32_t); empty when it can.
 std::string bitmap_mismatch(uint64_t block_size, uint64_t bits, uint64_t region_size);
 
 // The plugged parts of `section`, in guest-physical order, one per run of set bits that meets

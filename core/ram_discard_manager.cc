@@ -54,7 +54,7 @@ Result<PluggedBitmap> RamDiscardManagers::read_virtio_mem(uint64_t device, uint6
 					  " that names it",
 				  device);
 	auto size = r_.read_int128(mr, region_size);
-	auto count = r_.read_uint(device, bits); // int32_t: a negative count reads as > 2^31
+	auto count = r_.read_uint(device, bits); // int32_t: a negative count reads as >= 2^31
 	auto block = r_.read_uint(device, block_size);
 	auto at = r_.read_uint(device, bitmap);
 	for (auto *v : {&size, &count, &block, &at})

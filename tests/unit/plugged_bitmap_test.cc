@@ -114,9 +114,12 @@ TEST(PluggedBitmap, BitmapMustCoverItsRegionExactly)
 		  "a bitmap of 511 bits does not cover its 0x40000000 bytes in blocks of 0x200000");
 	EXPECT_NE(bitmap_mismatch(block, 513, 512 * block), "");
 	EXPECT_NE(bitmap_mismatch(block, 0, 0), "");
-	// A negative int32_t bitmap_size, read as unsigned: absurd, and its product must not wrap
-	// round to the region size.
-	EXPECT_NE(bitmap_mismatch(block, 0xffffffff80000000, 0x40000000), "");
+	// A negative int32_t bitmap_size, read as unsigned, is refused even where it would cover its
+	// region (a 512 MiB bitmap); so is a product that wraps round to the region size.
+	EXPECT_EQ(bitmap_mismatch(block, 0x80000000, 0x80000000 * block),
+		  "a bitmap of 2147483648 bits is more than QEMU's int32_t bitmap_size can count");
+	EXPECT_EQ(bitmap_mismatch(block, 0x7fffffff, 0x7fffffff * block), "");
+	EXPECT_NE(bitmap_mismatch(uint64_t{1} << 40, 1 << 24, 0), "");
 	EXPECT_NE(bitmap_mismatch(uint64_t{1} << 63, 2, 0), "");
 }
 
