@@ -2,7 +2,7 @@
 
 namespace vmcorefs {
 
-Result<std::string> qom_type_name(QemuReader &r, uint64_t object)
+Result<std::string> qom_type_name(const StructReader &r, uint64_t object)
 {
 	auto object_layout = r.layout("Object");
 	auto class_layout = r.layout("ObjectClass");

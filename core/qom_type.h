@@ -10,6 +10,6 @@
 
 namespace vmcorefs {
 
-Result<std::string> qom_type_name(QemuReader &reader, uint64_t object);
+Result<std::string> qom_type_name(const StructReader &reader, uint64_t object);
 
 } // namespace vmcorefs

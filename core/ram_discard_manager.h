@@ -16,7 +16,7 @@ namespace vmcorefs {
 
 class RamDiscardManagers {
 public:
-	explicit RamDiscardManagers(QemuReader &reader) : r_(reader) {}
+	explicit RamDiscardManagers(const StructReader &reader) : r_(reader) {}
 
 	// The populated parts of `section` of the MemoryRegion at `mr`, whose manager is at
 	// `manager`, in guest-physical order. Each manager is read once, however many sections of
@@ -27,7 +27,7 @@ public:
 private:
 	Result<PluggedBitmap> read_virtio_mem(uint64_t device, uint64_t mr);
 
-	QemuReader &r_;
+	const StructReader &r_;
 	std::unordered_map<uint64_t, PluggedBitmap> bitmaps_; // by manager
 };
 
