@@ -2,6 +2,8 @@
 
 #include <unordered_map>
 
+#include "ram_discard_manager.h"
+
 namespace vmcorefs {
 namespace {
 
@@ -52,7 +54,7 @@ Result<Layouts> look_up_layouts(QemuReader &r)
 // What the walk needs to know of one terminal MemoryRegion.
 struct RegionFacts {
 	bool dumped = false; // RAM, not a RAM device, not non-volatile
-	bool discard_managed = false;
+	uint64_t discard_manager = 0; // MemoryRegion.rdm: only its populated parts are dumped
 	uint64_t host = 0; // ram_block->host
 };
 
@@ -72,7 +74,7 @@ Result<RegionFacts> read_region(QemuReader &r, const Layouts &l, uint64_t mr)
 		auto rdm = r.read_uint(mr, *l.mr_rdm);
 		if (!rdm)
 			return rdm.take_error();
-		facts.discard_managed = *rdm != 0;
+		facts.discard_manager = *rdm;
 	}
 	auto block = r.read_uint(mr, l.mr_ram_block);
 	if (!block)
@@ -101,6 +103,26 @@ void add_section(std::vector<GuestBlock> &blocks, std::vector<uint64_t> &regions
 	}
 	blocks.push_back({start, start + size, host});
 	regions.push_back(mr);
+}
+
+// guest_phys_blocks_region_add for a section of a dumped region: the whole section, or, when a
+// RamDiscardManager manages the region, each of its populated pieces as a section of its own.
+Result<void> add_region_section(std::vector<GuestBlock> &blocks, std::vector<uint64_t> &regions,
+				RamDiscardManagers &managers, const RegionFacts &region,
+				uint64_t mr, const RegionSection &section)
+{
+	if (!region.discard_manager) {
+		add_section(blocks, regions, section.guest, section.size,
+			    region.host + section.offset, mr);
+		return {};
+	}
+	auto pieces = managers.populated(mr, region.discard_manager, section);
+	if (!pieces)
+		return pieces.take_error();
+	for (const RegionSection &piece : *pieces)
+		add_section(blocks, regions, piece.guest, piece.size, region.host + piece.offset,
+			    mr);
+	return {};
 }
 
 } // namespace
@@ -134,6 +156,7 @@ Result<std::vector<GuestBlock>> walk_guest_blocks(QemuReader &r)
 	std::vector<GuestBlock> blocks;
 	std::vector<uint64_t> block_regions; // the MemoryRegion of each block, for the merge rule
 	std::unordered_map<uint64_t, RegionFacts> regions;
+	RamDiscardManagers managers(r);
 	for (uint64_t i = 0; i < *nr; i++) {
 		uint64_t fr = *ranges + i * l.flat_range_stride;
 		auto mr = r.read_uint(fr, l.fr_mr);
@@ -153,16 +176,12 @@ Result<std::vector<GuestBlock>> walk_guest_blocks(QemuReader &r)
 		const RegionFacts &region = it->second;
 		if (!region.dumped)
 			continue;
-		if (region.discard_managed)
-			return make_error(ErrorCode::unsupported, r.core().path(),
-					  "guest RAM at " + hex(*start) +
-						  " is managed by a RamDiscardManager (virtio-mem), "
-						  "which vmcorefs cannot read yet");
 		if (!blocks.empty() && blocks.back().end > *start)
 			return make_error(ErrorCode::bad_structure, r.core().path(),
 					  "FlatView ranges at " + hex(*ranges) + " are not sorted",
 					  fr);
-		add_section(blocks, block_regions, *start, *size, region.host + *offset, *mr);
+		VMCOREFS_TRY(add_region_section(blocks, block_regions, managers, region, *mr,
+						{*start, *offset, *size}));
 	}
 	return blocks;
 }

@@ -1,7 +1,8 @@
 // The guest-physical block list QEMU's dump-guest-memory would write, rebuilt post mortem from
 // address_space_memory's current FlatView: the same sections kept (terminal region is RAM, not a
 // RAM device, not non-volatile), the same merge rule as guest_phys_block_add_section (only with
-// the previous block; contiguous in guest-physical and host addresses; same MemoryRegion).
+// the previous block; contiguous in guest-physical and host addresses; same MemoryRegion). Of a
+// region with a RamDiscardManager (virtio-mem) only the populated parts count, each a section.
 #pragma once
 
 #include <vector>

@@ -3,6 +3,8 @@
 #include <cstring>
 #include <gelf.h>
 
+#include "qom_type.h"
+
 namespace vmcorefs {
 namespace {
 
@@ -37,27 +39,16 @@ std::string version_from_rodata(Elf *elf)
 	return {};
 }
 
-// current_machine->parent_obj.class->type->name, minus QOM's "-machine" suffix.
+// The QOM type of current_machine, minus QOM's "-machine" suffix.
 Result<std::string> machine_type(QemuReader &r)
 {
 	auto machine = r.global("current_machine");
-	auto object = r.layout("Object");
-	auto klass = r.layout("ObjectClass");
-	auto type = r.layout("TypeImpl");
-	if (!machine || !object || !klass || !type)
-		return make_error(ErrorCode::bad_structure, "", "no QOM type information");
-	auto class_field = object->field("class");
-	auto type_field = klass->field("type");
-	auto name_field = type->field("name");
-	if (!class_field || !type_field || !name_field)
-		return make_error(ErrorCode::bad_structure, "", "no QOM type fields");
-	Field pointer{0, 8, {}, "current_machine"};
-	auto ms = r.read_uint(*machine, pointer);
+	if (!machine)
+		return machine.take_error();
+	auto ms = r.read_uint(*machine, Field{0, 8, {}, "current_machine"});
 	if (!ms || !*ms)
 		return make_error(ErrorCode::bad_structure, "", "no current machine");
-	auto oc = r.read_uint(*ms, *class_field);
-	auto ti = oc ? r.read_uint(*oc, *type_field) : oc;
-	auto name = ti ? r.read_string_pointer(*ti, *name_field, 256) : Result<std::string>(ti.error());
+	auto name = qom_type_name(r, *ms);
 	if (!name)
 		return name.take_error();
 	std::string s = *name;

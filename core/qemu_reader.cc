@@ -6,7 +6,7 @@
 
 namespace vmcorefs {
 
-Error QemuReader::fault(const Error &inner, std::string_view what) const
+Error StructReader::fault(const Error &inner, std::string_view what) const
 {
 	std::string where = inner.at ? " at " + hex(*inner.at) : "";
 	return make_error(ErrorCode::bad_structure, core_.path(),
@@ -18,7 +18,7 @@ Result<uint64_t> QemuReader::global(std::string_view name) const
 {
 	if (auto address = debug_.symbol(name))
 		return *address;
-	return make_error(ErrorCode::not_qemu, core_.path(),
+	return make_error(ErrorCode::not_qemu, core().path(),
 			  "QEMU's executable has no symbol " + std::string(name) +
 				  "; is this a core of a QEMU system emulator?");
 }
@@ -30,17 +30,17 @@ Result<uint64_t> QemuReader::global(std::initializer_list<std::string_view> name
 		all += (all.empty() ? "" : "|") + std::string(name);
 	for (auto name : names)
 		if (auto address = debug_.symbol(name)) {
-			types_.note_match("global " + all + ": " + std::string(name));
+			types().note_match("global " + all + ": " + std::string(name));
 			return *address;
 		}
-	types_.note_match("global " + all + ": none");
-	return make_error(ErrorCode::not_qemu, core_.path(),
+	types().note_match("global " + all + ": none");
+	return make_error(ErrorCode::not_qemu, core().path(),
 			  "QEMU's executable has no symbol " + all +
 				  "; is this a core of a QEMU system emulator?");
 }
 
-Result<void> QemuReader::read_bytes(uint64_t address, void *dst, size_t length,
-				    std::string_view what) const
+Result<void> StructReader::read_bytes(uint64_t address, void *dst, size_t length,
+				      std::string_view what) const
 {
 	auto r = core_.read(address, dst, length);
 	if (!r)
@@ -48,7 +48,7 @@ Result<void> QemuReader::read_bytes(uint64_t address, void *dst, size_t length,
 	return {};
 }
 
-Result<uint64_t> QemuReader::read_uint(uint64_t base, const Field &f) const
+Result<uint64_t> StructReader::read_uint(uint64_t base, const Field &f) const
 {
 	std::byte buf[8] = {};
 	if (f.size == 0 || f.size > 8 || (f.size & (f.size - 1)))
@@ -64,7 +64,7 @@ Result<uint64_t> QemuReader::read_uint(uint64_t base, const Field &f) const
 	}
 }
 
-Result<uint64_t> QemuReader::read_int128(uint64_t base, const Field &f) const
+Result<uint64_t> StructReader::read_int128(uint64_t base, const Field &f) const
 {
 	std::byte buf[16];
 	if (f.size != 16)
@@ -81,7 +81,7 @@ Result<uint64_t> QemuReader::read_int128(uint64_t base, const Field &f) const
 	return load_le<uint64_t>(buf);
 }
 
-Result<bool> QemuReader::read_bool(uint64_t base, const Field &f) const
+Result<bool> StructReader::read_bool(uint64_t base, const Field &f) const
 {
 	auto v = read_uint(base, f);
 	if (!v)
@@ -89,7 +89,7 @@ Result<bool> QemuReader::read_bool(uint64_t base, const Field &f) const
 	return *v != 0;
 }
 
-Result<std::string> QemuReader::read_char_array(uint64_t base, const Field &f) const
+Result<std::string> StructReader::read_char_array(uint64_t base, const Field &f) const
 {
 	std::string s(f.size, '\0');
 	VMCOREFS_TRY(read_bytes(base + f.offset, s.data(), s.size(), f.path));
@@ -97,8 +97,8 @@ Result<std::string> QemuReader::read_char_array(uint64_t base, const Field &f) c
 	return s;
 }
 
-Result<std::string> QemuReader::read_string_pointer(uint64_t base, const Field &f,
-						    size_t max_length) const
+Result<std::string> StructReader::read_string_pointer(uint64_t base, const Field &f,
+						      size_t max_length) const
 {
 	auto pointer = read_uint(base, f);
 	if (!pointer)

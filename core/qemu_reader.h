@@ -1,6 +1,7 @@
 // QemuReader: typed reads of QEMU's in-memory structures out of a process core, addressed by
 // global symbol and DWARF field. The core comes from a crashed process, so every read can fail
 // (memory absent from the core) and every failure says which structure and field was being read.
+// StructReader is the part that needs no symbols: structures reached through pointers only.
 #pragma once
 
 #include <cstdint>
@@ -14,23 +15,19 @@
 
 namespace vmcorefs {
 
-class QemuReader {
+class StructReader {
 public:
-	QemuReader(const ProcessCore &core, const DebugInfo &debug, DwarfTypes &types)
-		: core_(core), debug_(debug), types_(types) {}
+	StructReader(const ProcessCore &core, DwarfTypes &types) : core_(core), types_(types) {}
 
 	const ProcessCore &core() const { return core_; }
-	const DebugInfo &debug() const { return debug_; }
-	DwarfTypes &types() { return types_; }
+	DwarfTypes &types() const { return types_; }
 
-	// Address of a global variable; error not_qemu when the executable has no such symbol.
-	Result<uint64_t> global(std::string_view name) const;
-	// The first of several globals that exists (QEMU renamed some), newest name first; which one
-	// matched is recorded in types().matched().
-	Result<uint64_t> global(std::initializer_list<std::string_view> names) const;
-	Result<StructLayout> layout(std::string_view name) { return types_.find_struct(name); }
+	Result<StructLayout> layout(std::string_view name) const
+	{
+		return types_.find_struct(name);
+	}
 	// The first of several names (structs QEMU renamed).
-	Result<StructLayout> layout(std::initializer_list<std::string_view> names)
+	Result<StructLayout> layout(std::initializer_list<std::string_view> names) const
 	{
 		return types_.find_struct(names);
 	}
@@ -54,8 +51,24 @@ private:
 	Error fault(const Error &inner, std::string_view what) const;
 
 	const ProcessCore &core_;
-	const DebugInfo &debug_;
 	DwarfTypes &types_;
+};
+
+class QemuReader : public StructReader {
+public:
+	QemuReader(const ProcessCore &core, const DebugInfo &debug, DwarfTypes &types)
+		: StructReader(core, types), debug_(debug) {}
+
+	const DebugInfo &debug() const { return debug_; }
+
+	// Address of a global variable; error not_qemu when the executable has no such symbol.
+	Result<uint64_t> global(std::string_view name) const;
+	// The first of several globals that exists (QEMU renamed some), newest name first; which
+	// one matched is recorded in types().matched().
+	Result<uint64_t> global(std::initializer_list<std::string_view> names) const;
+
+private:
+	const DebugInfo &debug_;
 };
 
 } // namespace vmcorefs

@@ -44,11 +44,12 @@ scenario_value() {
 	[ -f "$manifest" ] || fail "no $manifest (did the harness_$1 fixture run?)"
 	sed -n "s/^$2=//p" "$manifest"
 }
-# A sparse copy of the panic scenario's kernel core, to damage.
+# A sparse copy of the kernel core of a scenario (default: panic), to damage.
 copy_qemu_core() {
-	src=$(scenario_value panic kernel_core)
-	[ -n "$src" ] || fail "the panic scenario has no kernel core"
-	qemu=$(scenario_value panic qemu)
+	local scenario=${1:-panic}
+	src=$(scenario_value "$scenario" kernel_core)
+	[ -n "$src" ] || fail "the $scenario scenario has no kernel core"
+	qemu=$(scenario_value "$scenario" qemu)
 	core=$work/kernel.core
 	cp --sparse=always "$src" "$core"
 }
@@ -170,6 +171,33 @@ input_ramblock-cycle() {
 input_pointer-outside() {
 	copy_qemu_core
 	"$poke" "$core" mem "$(gdb_value '&address_space_memory.current_map')" 8 0x10
+}
+# The virtiomem scenario's virtio-mem device, whose memory is the top of the guest-physical map:
+# the RamDiscardManager of the last FlatView range (QOM casts keep the pointer: it is the device).
+vmem='((VirtIOMEM *)address_space_memory.current_map->ranges['
+vmem+='address_space_memory.current_map->nr - 1].mr->rdm)'
+copy_virtiomem_core() {
+	copy_qemu_core virtiomem
+	[ "$(gdb_value "$vmem")" != 0 ] || fail "the last FlatView range of $core has no RamDiscardManager"
+}
+# 4096 bits for the 1 GiB region, which has 512 blocks of 2 MiB.
+input_vmem-bitmap-size() {
+	copy_virtiomem_core
+	"$poke" "$core" mem "$(gdb_value "&$vmem->bitmap_size")" 4 4096
+}
+input_vmem-bitmap-outside() {
+	copy_virtiomem_core
+	"$poke" "$core" mem "$(gdb_value "&$vmem->bitmap")" 8 0x10
+}
+# The device's backend moved by 8 bytes: its MemoryRegion is no longer the one that names the device.
+input_vmem-other-region() {
+	copy_virtiomem_core
+	"$poke" "$core" mem "$(gdb_value "&$vmem->memdev")" 8 $(($(gdb_value "$vmem->memdev") + 8))
+}
+# The device's QOM type name "virtio-mem" becomes "virtio-mex": a manager vmcorefs does not know.
+input_vmem-unknown-type() {
+	copy_virtiomem_core
+	"$poke" "$core" mem $(($(gdb_value "((Object *)$vmem)->class->type->name") + 9)) 1 0x78
 }
 # The premise, checked with readelf: the kernel dumped the guest-RAM mapping (-m: memory_mib in
 # the manifest) with p_filesz 0; gcore left it out altogether.

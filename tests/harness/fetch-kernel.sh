@@ -1,29 +1,60 @@
 #!/bin/sh
-# Puts Debian's current amd64 kernel, its qemu_fw_cfg module and the matching debug vmlinux into
-# the cache, once per kernel version: $VMCOREFS_CACHE/linux-<version>/{vmlinuz,vmlinux,qemu_fw_cfg.ko}.
-# Only vmlinux is taken from the ~850 MB -dbg package. Prints the directory on stdout.
+# Puts Debian's current amd64 kernel, the modules the harness guest loads and the matching debug
+# vmlinux into the cache, once per kernel version:
+# $VMCOREFS_CACHE/linux-<version>/{vmlinuz,vmlinux,*.ko}. The modules are qemu_fw_cfg (VMCOREINFO)
+# and virtio_mem with the virtio modules it needs (not built into Debian's kernel). Only vmlinux is
+# taken from the ~850 MB -dbg package. Prints the directory on stdout.
 set -eu
 cache=${VMCOREFS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/vmcorefs}
 pkg=$(apt-cache depends linux-image-amd64 | sed -n 's/^ *Depends: \(linux-image-[0-9].*\)$/\1/p' | head -n 1)
 [ -n "$pkg" ] || { echo "fetch-kernel: cannot resolve linux-image-amd64" >&2; exit 1; }
 release=${pkg#linux-image-}
 dir=$cache/linux-$release
-if [ -f "$dir/vmlinux" ]; then echo "$dir"; exit 0; fi
+modules="firmware/qemu_fw_cfg virtio/virtio_ring virtio/virtio virtio/virtio_pci_modern_dev
+virtio/virtio_pci_legacy_dev virtio/virtio_pci virtio/virtio_mem"
+
+have_modules() {
+	for m in $modules; do [ -f "$1/${m#*/}.ko" ] || return 1; done
+}
+
+# Unpacks the modules from the image package in the current directory into $1.
+extract_modules() {
+	patterns=
+	for m in $modules; do patterns="$patterns ./lib/modules/$release/kernel/drivers/$m.ko*"; done
+	# shellcheck disable=SC2086 # one pattern per word
+	dpkg-deb --fsys-tarfile "$pkg"_*.deb | tar -x --wildcards $patterns
+	for ko in $(find lib -name '*.ko*'); do
+		name=$(basename "$ko"); name=${name%.xz}; name=${name%.zst}
+		case $ko in
+		*.xz) xz -dc "$ko" >"$1/$name" ;;
+		*.zst) zstd -qdc "$ko" >"$1/$name" ;;
+		*) mv "$ko" "$1/$name" ;;
+		esac
+	done
+}
+
+if [ -f "$dir/vmlinux" ]; then
+	# A cache from before the virtio modules were needed: add them, leave the rest alone.
+	if ! have_modules "$dir"; then
+		rm -rf "$dir/dl"; mkdir -p "$dir/dl"
+		cd "$dir/dl"
+		echo "fetch-kernel: downloading $pkg for its modules" >&2
+		apt-get download -q "$pkg" >&2
+		extract_modules "$dir"
+		cd .. && rm -rf dl
+	fi
+	echo "$dir"; exit 0
+fi
 
 rm -rf "$dir.tmp"; mkdir -p "$dir.tmp/dl"
 cd "$dir.tmp/dl"
 echo "fetch-kernel: downloading $pkg and $pkg-dbg" >&2
 apt-get download -q "$pkg" "$pkg-dbg" >&2
-dpkg-deb --fsys-tarfile "$pkg"_*.deb | tar -x --wildcards "./boot/vmlinuz-$release" "./lib/modules/$release/kernel/drivers/firmware/qemu_fw_cfg.ko*"
+dpkg-deb --fsys-tarfile "$pkg"_*.deb | tar -x "./boot/vmlinuz-$release"
 dpkg-deb --fsys-tarfile "$pkg-dbg"_*.deb | tar -x "./usr/lib/debug/boot/vmlinux-$release"
 mv "boot/vmlinuz-$release" ../vmlinuz
 mv "usr/lib/debug/boot/vmlinux-$release" ../vmlinux
-ko=$(find lib -name 'qemu_fw_cfg.ko*')
-case $ko in
-*.xz) xz -dc "$ko" >../qemu_fw_cfg.ko ;;
-*.zst) zstd -qdc "$ko" >../qemu_fw_cfg.ko ;;
-*) mv "$ko" ../qemu_fw_cfg.ko ;;
-esac
+extract_modules ..
 echo "$release" >../release
 cd .. && rm -rf dl
 mv "$dir.tmp" "$dir"

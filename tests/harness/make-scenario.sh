@@ -6,13 +6,14 @@
 # Exit status 77 (CTest's SKIP_RETURN_CODE) only when the scenario needs /dev/kvm and the machine
 # has none.
 set -eu
-usage() { echo "usage: make-scenario.sh idle|panic|novmcoreinfo|kvm|dumpoff|firmware-rom|firmware-flash|firmware-flash-above4g[-bigmem][-qemu10] OUTDIR" >&2; exit 2; }
+usage() { echo "usage: make-scenario.sh idle|panic|novmcoreinfo|kvm|dumpoff|virtiomem|firmware-rom|firmware-flash|firmware-flash-above4g[-bigmem][-qemu10] OUTDIR" >&2; exit 2; }
 [ $# -eq 2 ] || usage
 # Suffixes vary the QEMU under a scenario: -bigmem runs it on q35 with 4.5 GiB, so RAM below and
 # above the PCI hole are two guest-physical blocks of one RAMBlock (QEMU's dump and gcore then write
 # 4.5 GiB each; the kernel's core is sparse); -qemu10 uses QEMU 10.0 (Debian's backport) instead of
 # Debian 12's 7.2. The manifest's scenario= is the scenario without them; name= is all of it.
-name=$1 scenario=${1%-qemu10} qemu_suite=bookworm machine=pc machine_props='' memory=512 accel_props=''
+name=$1 scenario=${1%-qemu10} qemu_suite=bookworm machine=pc machine_props='' memory=512 maxmem=
+accel_props=''
 [ "$scenario" = "$name" ] || qemu_suite=bookworm-backports
 case $scenario in *-bigmem) scenario=${scenario%-bigmem} machine=q35 memory=4608 ;; esac
 here=$(cd "$(dirname "$0")" && pwd)
@@ -47,6 +48,17 @@ kvm)
 		echo "make-scenario: kvm: /dev/kvm exists but cannot be opened read-write: $(ls -l /dev/kvm)" >&2
 		exit 1
 	fi
+	;;
+# A virtio-mem device, whose memory QEMU's dump holds only where the guest plugged it (QEMU's
+# RamDiscardManager). Of the 1 GiB region, in 2 MiB blocks (the default for RAM without huge
+# pages), the guest plugs 130 MiB: its bitmap has a run of set bits and clear ones after it, and the
+# plugged memory is a 128 MiB memory block plus 2 MiB of the next one. Linux leaves hotplugged
+# memory offline unless told otherwise; online, the guest can use it.
+virtiomem)
+	maxmem=2G virtio_mem_requested=$((130 << 20))
+	qemu_args=(-device vmcoreinfo -object memory-backend-ram,id=vmem0,size=1G
+		-device virtio-mem-pci,id=vm0,memdev=vmem0,requested-size=$virtio_mem_requested)
+	append='vmcorefs.virtio_mem=1 memhp_default_state=online' until='^VMCOREFS-READY '
 	;;
 # A guest outside long mode (SeaBIOS, 16- and 32-bit code, under TCG): QEMU writes EM_386 and
 # i386 NT_PRSTATUS notes, in an ELFCLASS32 file only when no guest-physical block ends past
@@ -102,7 +114,7 @@ elapsed() { echo $(($(date +%s) - start)); }
 
 # cwd = OUTDIR because a relative core_pattern (Debian's default "core") is relative to it.
 (cd "$out" && ulimit -c unlimited && exec "$qemu" -L /usr/share/qemu -L /usr/share/seabios \
-	-machine $machine$machine_props -m $memory -smp $cpus -accel $accel$accel_props -nodefaults -display none "${qemu_args[@]}" "${boot[@]}" \
+	-machine $machine$machine_props -m $memory${maxmem:+,maxmem=$maxmem} -smp $cpus -accel $accel$accel_props -nodefaults -display none "${qemu_args[@]}" "${boot[@]}" \
 	-serial "file:$out/serial.log" -qmp "unix:$out/qmp.sock,server=on,wait=off") \
 	</dev/null >"$out/qemu.log" 2>&1 &
 pid=$!
@@ -115,6 +127,23 @@ until grep -q "$until" "$out/$log" 2>/dev/null; do
 	sleep 1
 done
 say "guest reached '$until' after $(elapsed) s"
+
+# The guest plugs virtio-mem memory after its driver has loaded, in the background: wait until
+# QEMU's device says all of the requested size is plugged.
+if [ -n "${virtio_mem_requested:-}" ]; then
+	qom_get() {
+		timeout 60 /usr/bin/python3 "$here/qmp.py" "$out/qmp.sock" \
+			"{\"execute\": \"qom-get\", \"arguments\": {\"path\": \"/machine/peripheral/vm0\", \"property\": \"$1\"}}"
+	}
+	until [ "$(qom_get size)" = "$virtio_mem_requested" ]; do
+		alive || fail "QEMU exited before the guest plugged its virtio-mem memory"
+		! grep -q '^VMCOREFS-ERROR' "$out/$log" || fail "the guest could not load its modules"
+		[ "$(elapsed)" -lt 300 ] || fail "virtio-mem: $(qom_get size) of $virtio_mem_requested bytes plugged after 300 s"
+		sleep 1
+	done
+	virtio_mem_addr=$(qom_get memaddr)
+	say "virtio-mem: $virtio_mem_requested bytes plugged at $virtio_mem_addr after $(elapsed) s"
+fi
 
 if [ $accel = kvm ]; then
 	# No QMP stop or dump here: dump-guest-memory syncs every vCPU's registers, which is
@@ -168,6 +197,10 @@ fi
 	# The versioned machine type QEMU reports for the alias (pc-i440fx-7.2, pc-q35-10.0).
 	echo "machine_type=$("$qemu" -machine help | sed -n "s/^$machine .*(alias of \(.*\))\$/\1/p")"
 	echo "memory_mib=$memory"
+	if [ -n "${virtio_mem_requested:-}" ]; then
+		echo "virtio_mem_addr=$virtio_mem_addr"
+		echo "virtio_mem_plugged=$virtio_mem_requested"
+	fi
 	echo "qemu=$qemu"
 	echo "qemu_pid=$pid"
 	echo "cpus=$cpus"

@@ -6,7 +6,8 @@
 # the KVM guest, gdb must see in both process cores that KVM ran it and that no vCPU's registers
 # had been synchronised into QEMU. For the firmware guests (no Linux), readelf must show QEMU's
 # reference in the ELF class the scenario expects, EM_386, i386 register notes and the blocks that
-# explain the class. The vmcorefs tests trust these files, so this must be able to fail.
+# explain the class. The virtio-mem guest's plugged memory must be in QEMU's dump. The vmcorefs
+# tests trust these files, so this must be able to fail.
 set -euo pipefail
 [ $# -eq 1 ] || { echo "usage: selfcheck.sh OUTDIR" >&2; exit 2; }
 manifest=$1/manifest
@@ -62,9 +63,20 @@ release=$(get release) vmlinux=$(get vmlinux) reference=$(get reference)
 # crash's `sys` prints PANIC: "" when the guest did not panic.
 case $scenario in
 panic | novmcoreinfo) panic='Kernel panic - not syncing: sysrq triggered crash' ;;
-idle) panic='' ;;
+idle | virtiomem) panic='' ;;
 *) fail "no expectations for this scenario" ;;
 esac
+
+# The virtio-mem memory the guest plugged must be in QEMU's dump, one PT_LOAD of exactly the plugged
+# size at the device's address, or the scenario proves nothing about RamDiscardManagers.
+if [ "$scenario" = virtiomem ]; then
+	addr=$(get virtio_mem_addr) plugged=$(get virtio_mem_plugged)
+	[ -n "$addr" ] && [ "$plugged" -gt 0 ] || fail "the manifest has no plugged virtio-mem memory"
+	loads=$(readelf -lW "$reference" | awk '$1 == "LOAD" { print $4, $5 }')
+	want=$(printf '0x%016x 0x%06x' "$addr" "$plugged")
+	grep -qxF "$want" <<<"$loads" ||
+		fail "no PT_LOAD of the plugged virtio-mem memory ($want) in $reference:"$'\n'"$loads"
+fi
 
 # readelf -n prints one "OWNER  0xSIZE<tab>DESCRIPTION" line per note; count owner + first word.
 notes=$(readelf -n "$reference" | awk '$2 ~ /^0x[0-9a-f]+$/ { print $1, $3 }' | sort | uniq -c | sed 's/^ *//')
