@@ -129,12 +129,20 @@ input_cut-qemu-structures() {
 	copy_qemu_core
 	truncate -s $(("$("$poke" "$core" offset-of "$(gdb_value address_space_memory.current_map)")")) "$core"
 }
-# Cut where guest RAM starts (the host address behind guest-physical 0): QEMU's structures are
-# there, its RAM is not.
+# Cut where guest RAM starts (the lowest host address behind any guest-physical block, as the
+# uncut core's --info lists them: pc.bios may lie below pc.ram): QEMU's structures may be there or
+# not, its RAM is not. Either way the error must point at the truncation.
 input_cut-before-guest-ram() {
 	copy_qemu_core
-	local host offset vaddr
-	host=$(gdb_value 'address_space_memory.current_map->ranges[0].mr->ram_block->host + address_space_memory.current_map->ranges[0].offset_in_region')
+	local host= offset vaddr hosts h
+	hosts=$("$vmcorefs" --info "$core" | awk '/^target_start/ { table = 1; next }
+		table && NF == 3 && $3 ~ /^[0-9a-f]+$/ { print $3; next }
+		table && !/^-/ { table = 0 }')
+	for h in $hosts; do
+		h=$((16#$h))
+		[ -n "$host" ] && ((h >= host)) || host=$h
+	done
+	[ -n "$host" ] || fail "--info of the uncut core lists no guest RAM block"
 	read -r offset vaddr _ < <(load_holding "$core" "$host")
 	truncate -s $((offset + host - vaddr)) "$core"
 }
