@@ -1,0 +1,22 @@
+#include "guest_arch.h"
+
+#include "x86_arch.h"
+
+namespace vmcorefs {
+
+std::vector<MemoryAlias> GuestArch::aliases(const std::string &, const GuestMemoryMap &) const
+{
+	return {};
+}
+
+Result<const GuestArch *> find_guest_arch(QemuReader &reader)
+{
+	// CPUArchState is each target's own struct, under the name of its typedef.
+	if (reader.layout("CPUX86State"))
+		return &x86_arch();
+	return make_error(ErrorCode::unsupported, reader.core().path(),
+			  "a QEMU for a guest architecture vmcorefs does not read (its debug info "
+			  "has no CPUX86State): only x86");
+}
+
+} // namespace vmcorefs
