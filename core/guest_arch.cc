@@ -1,5 +1,6 @@
 #include "guest_arch.h"
 
+#include "aarch64_arch.h"
 #include "x86_arch.h"
 
 namespace vmcorefs {
@@ -14,9 +15,11 @@ Result<const GuestArch *> find_guest_arch(QemuReader &reader)
 	// CPUArchState is each target's own struct, under the name of its typedef.
 	if (reader.layout("CPUX86State"))
 		return &x86_arch();
+	if (reader.layout("CPUARMState"))
+		return &aarch64_arch();
 	return make_error(ErrorCode::unsupported, reader.core().path(),
 			  "a QEMU for a guest architecture vmcorefs does not read (its debug info "
-			  "has no CPUX86State): only x86");
+			  "has neither CPUX86State nor CPUARMState): only x86_64 and aarch64");
 }
 
 } // namespace vmcorefs
