@@ -1,9 +1,11 @@
 #!/bin/bash
 # Builds the harness guest's initramfs next to the kernel it belongs to (KERNELDIR from
 # fetch-kernel.sh, so the cache is keyed by kernel release) and prints its path.
-# The guest is static busybox plus an /init that loads qemu_fw_cfg (the module through which the
-# guest kernel writes VMCOREINFO to QEMU's vmcoreinfo device), prints a ready line on the serial
-# console and, with vmcorefs.panic=1 on the command line, crashes the kernel.
+# The guest is static busybox (the host's for an amd64 kernel; Debian's arm64 busybox-static,
+# downloaded, never installed, for an arm64 one) plus an /init that loads qemu_fw_cfg (the module
+# through which the guest kernel writes VMCOREINFO to QEMU's vmcoreinfo device; a module on arm64
+# too), prints a ready line on the serial console and, with vmcorefs.panic=1 on the command line,
+# crashes the kernel.
 set -eu
 [ $# -eq 1 ] || { echo "usage: make-initramfs.sh KERNELDIR" >&2; exit 2; }
 kdir=$1
@@ -15,7 +17,15 @@ stage=$(mktemp -d)
 trap 'rm -rf "$stage"' EXIT
 chmod 755 "$stage"  # mktemp makes it 0700; it becomes the guest's /
 mkdir -p "$stage/bin" "$stage/proc" "$stage/sys" "$stage/dev"
-cp /bin/busybox "$stage/bin/busybox"
+case $(cat "$kdir/release") in
+*-arm64)
+	(cd "$stage" && apt-get download -q busybox-static:arm64 >&2 &&
+		dpkg-deb --fsys-tarfile busybox-static_*.deb |
+		tar -x -C bin --strip-components=2 ./bin/busybox &&
+		rm busybox-static_*.deb)
+	;;
+*) cp /bin/busybox "$stage/bin/busybox" ;;
+esac
 cp "$kdir/qemu_fw_cfg.ko" "$stage/qemu_fw_cfg.ko"
 cat >"$stage/init" <<'INIT'
 #!/bin/busybox sh

@@ -6,15 +6,25 @@
 # Exit status 77 (CTest's SKIP_RETURN_CODE) only when the scenario needs /dev/kvm and the machine
 # has none.
 set -eu
-usage() { echo "usage: make-scenario.sh idle|panic|novmcoreinfo|kvm|dumpoff[-bigmem][-qemu10] OUTDIR" >&2; exit 2; }
+usage() { echo "usage: make-scenario.sh idle|panic|novmcoreinfo|kvm|dumpoff[-bigmem|-arm64][-qemu10] OUTDIR" >&2; exit 2; }
 [ $# -eq 2 ] || usage
 # Suffixes vary the QEMU under a scenario: -bigmem runs it on q35 with 4.5 GiB, so RAM below and
 # above the PCI hole are two guest-physical blocks of one RAMBlock (QEMU's dump and gcore then write
-# 4.5 GiB each; the kernel's core is sparse); -qemu10 uses QEMU 10.0 (Debian's backport) instead of
-# Debian 12's 7.2. The manifest's scenario= is the scenario without them; name= is all of it.
-name=$1 scenario=${1%-qemu10} qemu_suite=bookworm machine=pc memory=512
+# 4.5 GiB each; the kernel's core is sparse); -arm64 boots Debian's arm64 kernel in
+# qemu-system-aarch64 (virt, TCG) on a Cortex-A57, which has no SVE; -qemu10 uses QEMU 10.0
+# (Debian's backport) instead of Debian 12's 7.2. The manifest's scenario= is the scenario without
+# them; name= is all of it.
+name=$1 scenario=${1%-qemu10} qemu_suite=bookworm machine=pc memory=512 ram_idstr=pc.ram
+target=x86_64 kernel_arch=amd64 console=ttyS0 cpu=()
 [ "$scenario" = "$name" ] || qemu_suite=bookworm-backports
-case $scenario in *-bigmem) scenario=${scenario%-bigmem} machine=q35 memory=4608 ;; esac
+case $scenario in
+*-bigmem) scenario=${scenario%-bigmem} machine=q35 memory=4608 ;;
+*-arm64)
+	scenario=${scenario%-arm64} machine=virt ram_idstr=mach-virt.ram
+	target=aarch64 kernel_arch=arm64 console=ttyAMA0
+	cpu=(-cpu cortex-a57)
+	;;
+esac
 here=$(cd "$(dirname "$0")" && pwd)
 cpus=2
 
@@ -48,12 +58,12 @@ kvm)
 *) usage ;;
 esac
 
-qemu=$("$here/build-qemu.sh" $qemu_suite)
+qemu=$("$here/build-qemu.sh" $qemu_suite $target)
 if [ $accel = tcg ]; then
-	kdir=$("$here/fetch-kernel.sh")
+	kdir=$("$here/fetch-kernel.sh" $kernel_arch)
 	initrd=$("$here/make-initramfs.sh" "$kdir")
 	release=$(cat "$kdir/release")
-	boot=(-kernel "$kdir/vmlinuz" -initrd "$initrd" -append "console=ttyS0 panic=0 $append")
+	boot=(-kernel "$kdir/vmlinuz" -initrd "$initrd" -append "console=$console panic=0 $append")
 else
 	boot=()
 fi
@@ -76,7 +86,7 @@ elapsed() { echo $(($(date +%s) - start)); }
 
 # cwd = OUTDIR because a relative core_pattern (Debian's default "core") is relative to it.
 (cd "$out" && ulimit -c unlimited && exec "$qemu" -L /usr/share/qemu -L /usr/share/seabios \
-	-machine $machine -m $memory -smp $cpus -accel $accel -nodefaults -display none "${qemu_args[@]}" "${boot[@]}" \
+	-machine $machine "${cpu[@]}" -m $memory -smp $cpus -accel $accel -nodefaults -display none "${qemu_args[@]}" "${boot[@]}" \
 	-serial "file:$out/serial.log" -qmp "unix:$out/qmp.sock,server=on,wait=off") \
 	</dev/null >"$out/qemu.log" 2>&1 &
 pid=$!
@@ -142,6 +152,8 @@ fi
 	# The versioned machine type QEMU reports for the alias (pc-i440fx-7.2, pc-q35-10.0).
 	echo "machine_type=$("$qemu" -machine help | sed -n "s/^$machine .*(alias of \(.*\))\$/\1/p")"
 	echo "memory_mib=$memory"
+	echo "target=$target"
+	echo "ram_idstr=$ram_idstr" # the machine's RAM, its largest RAMBlock
 	echo "qemu=$qemu"
 	echo "qemu_pid=$pid"
 	echo "cpus=$cpus"
