@@ -4,7 +4,8 @@ stack of the CPU that panicked. Exits non-zero (with drgn's error) when drgn can
 Debian 12's drgn (0.0.22) takes a running task's registers from the NT_PRSTATUS note only when
 the note's pr_pid is the task's PID (kdump's convention); QEMU's notes carry cpu_index + 1. So
 the panic CPU's registers are taken from its note here (pr_pid = panic_cpu + 1), and its stack is
-read through drgn from RSP up and symbolised, as crash's bt does for such dumps."""
+read through drgn from the stack pointer up and symbolised, as crash's bt does for such dumps.
+x86_64 and aarch64 vmcores (the ELF header's e_machine says which)."""
 import struct
 import sys
 
@@ -12,14 +13,18 @@ import drgn
 from drgn.helpers.linux.pid import for_each_task
 
 NT_PRSTATUS = 1
-PRSTATUS_REGS = 112  # offset of user_regs_struct in the x86_64 elf_prstatus
-RIP, RSP = 16, 19    # indexes of rip and rsp in user_regs_struct
+PRSTATUS_REGS = 112  # offset of pr_reg in the x86_64 and the arm64 elf_prstatus
+# e_machine: (registers in pr_reg, index of the program counter, index of the stack pointer);
+# x86_64's user_regs_struct has rip and rsp at 16 and 19, arm64's user_pt_regs pc and sp at 32, 31.
+REGISTERS = {62: (27, 16, 19), 183: (34, 32, 31)}
 
 
 def prstatus_by_pid(path):
-    """{pr_pid: (rip, rsp)} from the vmcore's NT_PRSTATUS notes."""
+    """{pr_pid: (pc, sp)} from the vmcore's NT_PRSTATUS notes."""
     with open(path, "rb") as f:
         ehdr = f.read(64)
+        machine, = struct.unpack_from("<H", ehdr, 18)
+        count, pc, sp = REGISTERS[machine]
         phoff, = struct.unpack_from("<Q", ehdr, 32)
         phnum, = struct.unpack_from("<H", ehdr, 56)
         f.seek(phoff)
@@ -33,8 +38,8 @@ def prstatus_by_pid(path):
         desc = pos + 12 + (namesz + 3) // 4 * 4
         if ntype == NT_PRSTATUS and data[pos + 12:pos + 16] == b"CORE":
             pid, = struct.unpack_from("<I", data, desc + 32)
-            values = struct.unpack_from("<27Q", data, desc + PRSTATUS_REGS)
-            regs[pid] = (values[RIP], values[RSP])
+            values = struct.unpack_from(f"<{count}Q", data, desc + PRSTATUS_REGS)
+            regs[pid] = (values[pc], values[sp])
         pos = desc + (descsz + 3) // 4 * 4
     return regs
 
@@ -47,15 +52,16 @@ def symbol_name(prog, address):
 
 
 def panic_cpu_stack(prog, path, cpu):
-    rip, rsp = prstatus_by_pid(path)[cpu + 1]
-    frames = [symbol_name(prog, rip)]
+    pc, sp = prstatus_by_pid(path)[cpu + 1]
+    text = range(prog.symbol("_stext").address, prog.symbol("_etext").address)
+    frames = [symbol_name(prog, pc)]
     for slot in range(1024):  # 8 KiB of stack holds the panic path comfortably
         try:
-            value = prog.read_u64(rsp + 8 * slot)
+            value = prog.read_u64(sp + 8 * slot)
         except drgn.FaultError:
             break
         name = symbol_name(prog, value)
-        if name and value >= 0xffffffff80000000:
+        if name and value in text:
             frames.append(name)
     return [f for f in frames if f]
 

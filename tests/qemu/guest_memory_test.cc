@@ -95,7 +95,8 @@ TEST_F(RealCore, BlockBytesAreQemus)
 	}
 }
 
-// NT_PRSTATUS and QEMU notes per vCPU and the VMCOREINFO note, byte for byte in QEMU's order.
+// The CPU notes (x86: NT_PRSTATUS and QEMU per vCPU; aarch64: NT_PRSTATUS and NT_PRFPREG) and the
+// VMCOREINFO note, byte for byte in QEMU's order.
 TEST_F(RealCore, NotesAreQemus)
 {
 	std::vector<std::byte> theirs;
@@ -109,7 +110,7 @@ TEST_F(RealCore, NotesAreQemus)
 		memcpy(theirs.data() + at + 12 + ((namesz + 3) & ~3u), note.desc.data(),
 		       note.desc.size());
 	}
-	EXPECT_EQ(reference_->notes().size(), 5u) << "2 NT_PRSTATUS, 2 QEMU, 1 VMCOREINFO";
+	EXPECT_EQ(reference_->notes().size(), 5u) << "2 notes for each of 2 vCPUs, 1 VMCOREINFO";
 	EXPECT_TRUE(guest_.map.notes == theirs) << "notes differ (run vmcorefs --compare)";
 	EXPECT_EQ(guest_.map.elf_machine, reference_->machine());
 }
@@ -151,7 +152,9 @@ TEST_F(RealCore, IdentifiesQemu)
 	EXPECT_TRUE(guest_.map.qemu_version.starts_with(version))
 		<< guest_.map.qemu_version << ", expected " << version;
 	EXPECT_FALSE(guest_.map.ramblocks.empty());
-	EXPECT_EQ(guest_.map.ramblocks[0].idstr, "pc.ram");
+	// ram_list is sorted largest first: the machine's RAM.
+	std::string ram = manifest_.count("ram_idstr") ? manifest_["ram_idstr"] : "pc.ram";
+	EXPECT_EQ(guest_.map.ramblocks[0].idstr, ram);
 }
 
 } // namespace
