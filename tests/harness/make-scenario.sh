@@ -11,17 +11,18 @@ usage() { echo "usage: make-scenario.sh idle|panic|novmcoreinfo|kvm|dumpoff[-big
 # Suffixes vary the QEMU under a scenario: -bigmem runs it on q35 with 4.5 GiB, so RAM below and
 # above the PCI hole are two guest-physical blocks of one RAMBlock (QEMU's dump and gcore then write
 # 4.5 GiB each; the kernel's core is sparse); -arm64 boots Debian's arm64 kernel in
-# qemu-system-aarch64 (virt, TCG) on a Cortex-A57, which has no SVE; -qemu10 uses QEMU 10.0
+# qemu-system-aarch64 (virt, TCG) on a Cortex-A57, which has no SVE, and panics it from a process
+# with live floating-point state (make-initramfs.sh); -qemu10 uses QEMU 10.0
 # (Debian's backport) instead of Debian 12's 7.2. The manifest's scenario= is the scenario without
 # them; name= is all of it.
 name=$1 scenario=${1%-qemu10} qemu_suite=bookworm machine=pc memory=512 ram_idstr=pc.ram
-target=x86_64 kernel_arch=amd64 console=ttyS0 cpu=()
+target=x86_64 kernel_arch=amd64 console=ttyS0 cpu=() panic_by=1
 [ "$scenario" = "$name" ] || qemu_suite=bookworm-backports
 case $scenario in
 *-bigmem) scenario=${scenario%-bigmem} machine=q35 memory=4608 ;;
 *-arm64)
 	scenario=${scenario%-arm64} machine=virt ram_idstr=mach-virt.ram
-	target=aarch64 kernel_arch=arm64 console=ttyAMA0
+	target=aarch64 kernel_arch=arm64 console=ttyAMA0 panic_by=fp
 	cpu=(-cpu cortex-a57)
 	;;
 esac
@@ -37,7 +38,7 @@ idle) append='' until='^VMCOREFS-READY ' ;;
 # (tests/badinput). QEMU's own dump still reads it, so reference.vmcore is complete.
 dumpoff) qemu_args=(-device vmcoreinfo -machine dump-guest-core=off) append='' until='^VMCOREFS-READY ' ;;
 # The line after the panic message: by then the other vCPU is stopped and the panicking one idles.
-panic) append=vmcorefs.panic=1 until='end Kernel panic - not syncing: sysrq triggered crash' ;;
+panic) append=vmcorefs.panic=$panic_by until='end Kernel panic - not syncing: sysrq triggered crash' ;;
 # The guest still loads qemu_fw_cfg, but with no device to write to, VMCOREINFO exists only in
 # guest RAM: the reference dump has no VMCOREINFO note and vmcorefs has to find it by scanning.
 novmcoreinfo) qemu_args=() append=vmcorefs.panic=1 until='end Kernel panic - not syncing: sysrq triggered crash' ;;
