@@ -31,7 +31,7 @@ struct EnvFields {
 // of env->features that says the CPU has AArch64.
 struct Enumerators {
 	uint32_t invalid, divbyzero, overflow, underflow, output_denormal, inexact, input_denormal;
-	uint64_t aarch64_feature;
+	uint64_t aarch64_feature, el2_feature, el3_feature;
 };
 
 Result<void> look_up_env(QemuReader &r, EnvFields &f)
@@ -87,10 +87,18 @@ Result<Enumerators> look_up_flags(QemuReader &r)
 			return v.take_error();
 		*n.out = static_cast<uint32_t>(*v);
 	}
-	auto feature = r.types().enumerator("ARM_FEATURE_AARCH64");
-	if (!feature)
-		return feature.take_error();
-	flags.aarch64_feature = static_cast<uint64_t>(*feature);
+	struct {
+		const char *name;
+		uint64_t *out;
+	} features[] = {{"ARM_FEATURE_AARCH64", &flags.aarch64_feature},
+			{"ARM_FEATURE_EL2", &flags.el2_feature},
+			{"ARM_FEATURE_EL3", &flags.el3_feature}};
+	for (auto &f : features) {
+		auto v = r.types().enumerator(f.name);
+		if (!v)
+			return v.take_error();
+		*f.out = static_cast<uint64_t>(*v);
+	}
 	return flags;
 }
 
@@ -193,8 +201,14 @@ Error unsupported(QemuReader &r, const VcpuRef &vcpu, const std::string &why)
 			  "vCPU " + std::to_string(vcpu.cpu_index) + " " + why);
 }
 
-// What QEMU would write differently from the plain AArch64 little-endian notes built here.
-Result<void> check_supported(QemuReader &r, const EnvFields &f, const Enumerators &flags,
+bool has_feature(uint64_t features, uint64_t bit)
+{
+	return bit < 64 && (features >> bit & 1);
+}
+
+// What QEMU would write differently from the AArch64 little-endian notes built here. Returns
+// whether the CPU has SVE.
+Result<bool> check_supported(QemuReader &r, const EnvFields &f, const Enumerators &flags,
 			     const VcpuRef &vcpu)
 {
 	uint64_t env = vcpu.address + f.env.offset;
@@ -205,15 +219,17 @@ Result<void> check_supported(QemuReader &r, const EnvFields &f, const Enumerator
 	VMCOREFS_TRY(read_all(r, env, {{&f.features, &features}, {&f.aarch64, &aarch64},
 				       {&*sctlr_el1, &sctlr}}));
 	VMCOREFS_TRY(read_all(r, vcpu.address, {{&f.id_aa64pfr0, &pfr0}}));
-	if (flags.aarch64_feature > 63 || !(features >> flags.aarch64_feature & 1))
+	if (!has_feature(features, flags.aarch64_feature))
 		return unsupported(r, vcpu,
 				   "is a 32-bit Arm CPU: QEMU writes an ELFCLASS32 EM_ARM vmcore for "
 				   "it, which vmcorefs does not write");
-	if (pfr0 >> id_aa64pfr0_sve_shift & 0xf)
+	bool sve = pfr0 >> id_aa64pfr0_sve_shift & 0xf;
+	if (sve && (has_feature(features, flags.el2_feature) ||
+		    has_feature(features, flags.el3_feature)))
 		return unsupported(r, vcpu,
-				   "has SVE: QEMU adds an NT_ARM_SVE note per vCPU, which vmcorefs "
-				   "does not write yet (CPUs without SVE, such as -cpu cortex-a57 "
-				   "or -cpu max,sve=off, are read)");
+				   "has SVE and EL2 or EL3 (-machine virtualization=on or "
+				   "secure=on): the vector length of QEMU's NT_ARM_SVE note then "
+				   "depends on state vmcorefs does not read yet");
 	if (sctlr & sctlr_ee)
 		return unsupported(r, vcpu,
 				   "runs a big-endian kernel (SCTLR_EL1.EE): vmcorefs writes "
@@ -222,13 +238,15 @@ Result<void> check_supported(QemuReader &r, const EnvFields &f, const Enumerator
 		return unsupported(r, vcpu,
 				   "was in AArch32 state: QEMU converts its banked registers "
 				   "(aarch64_sync_32_to_64), which vmcorefs does not do yet");
-	return {};
+	return sve;
 }
 
 Result<Aarch64CpuState> read_cpu(QemuReader &r, const EnvFields &f, const Enumerators &flags,
 				 const VcpuRef &vcpu)
 {
-	VMCOREFS_TRY(check_supported(r, f, flags, vcpu));
+	auto sve = check_supported(r, f, flags, vcpu);
+	if (!sve)
+		return sve.take_error();
 	Aarch64CpuState s;
 	s.cpu_index = vcpu.cpu_index;
 	s.current = vcpu.current;
@@ -247,6 +265,15 @@ Result<Aarch64CpuState> read_cpu(QemuReader &r, const EnvFields &f, const Enumer
 	s.fpsr = *fpscr & fpsr_mask;
 	s.fpcr = *fpscr & fpcr_mask;
 	VMCOREFS_TRY(read_vregs(r, f, env, s));
+	if (*sve) {
+		auto reader = Aarch64SveReader::look_up(r);
+		if (!reader)
+			return reader.take_error();
+		auto state = reader->read(r, vcpu.address, env);
+		if (!state)
+			return state.take_error();
+		s.sve = std::move(*state);
+	}
 	return s;
 }
 

@@ -2,15 +2,18 @@
 // target/arm/arch_dump.c computes what it writes: PSTATE assembled as pstate_read() does from
 // QEMU's split flags, SP from xregs[31] (the SP of the current exception level), FPSR and FPCR as
 // vfp_get_fpsr()/vfp_get_fpcr() fold softfloat's accumulated exception flags and the saturation
-// flag back in. What vmcorefs cannot yet reproduce byte for byte is an error naming the reason,
-// never a different vmcore: an SVE CPU (QEMU adds NT_ARM_SVE), a vCPU in AArch32 state (QEMU
-// converts its banked registers), a big-endian kernel, a CPU without AArch64.
+// flag back in; the SVE state when the CPU has SVE (aarch64_sve). What vmcorefs cannot yet
+// reproduce byte for byte is an error naming the reason, never a different vmcore: SVE on a CPU
+// with EL2 or EL3, a vCPU in AArch32 state (QEMU converts its banked registers), a big-endian
+// kernel, a CPU without AArch64.
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "aarch64_sve.h"
 #include "qemu_reader.h"
 
 namespace vmcorefs {
@@ -26,6 +29,7 @@ struct Aarch64CpuState {
 	uint64_t v[32][2] = {}; // q0..q31, low half first
 	uint32_t fpsr = 0;
 	uint32_t fpcr = 0;
+	std::optional<Aarch64Sve> sve; // when the CPU has SVE: QEMU adds NT_ARM_SVE
 };
 
 // In QEMU's CPU list order. accelerator: "tcg" or "kvm" (QemuIdentity).

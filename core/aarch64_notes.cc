@@ -1,5 +1,6 @@
 #include "aarch64_notes.h"
 
+#include <algorithm>
 #include <elf.h>
 
 #include "byte_order.h"
@@ -33,6 +34,43 @@ std::vector<std::byte> prstatus(const Aarch64CpuState &s)
 	return d;
 }
 
+// The ptrace SVE register layout (arch/arm64/include/uapi/asm/sigcontext.h, SVE_PT_SVE_*) for
+// vq quadwords: the 16-byte header, z0..z31, p0..p15 and FFR, FPSR and FPCR on a 16-byte boundary,
+// the whole rounded up to 16 bytes.
+constexpr size_t sve_header_size = 16;
+constexpr uint16_t sve_pt_regs_sve = 1; // flags: the registers are in SVE layout, not FPSIMD
+
+size_t round_up_16(size_t n)
+{
+	return (n + 15) / 16 * 16;
+}
+
+size_t sve_fpsr_offset(uint32_t vq)
+{
+	return round_up_16(sve_header_size + 32 * vq * 16 + 17 * vq * 2);
+}
+
+size_t sve_size(uint32_t vq)
+{
+	return round_up_16(sve_fpsr_offset(vq) + 8);
+}
+
+std::vector<std::byte> sve(const Aarch64CpuState &s)
+{
+	const Aarch64Sve &sve = *s.sve;
+	std::vector<std::byte> d(sve_size(sve.vq));
+	store_le<uint32_t>(d.data(), static_cast<uint32_t>(d.size()));
+	store_le<uint32_t>(d.data() + 4, static_cast<uint32_t>(sve_size(sve.max_vq)));
+	store_le<uint16_t>(d.data() + 8, static_cast<uint16_t>(sve.vq * 16));
+	store_le<uint16_t>(d.data() + 10, static_cast<uint16_t>(sve.max_vq * 16));
+	store_le<uint16_t>(d.data() + 12, sve_pt_regs_sve);
+	std::copy(sve.z.begin(), sve.z.end(), d.begin() + sve_header_size);
+	std::copy(sve.p.begin(), sve.p.end(), d.begin() + sve_header_size + sve.z.size());
+	store_le<uint32_t>(d.data() + sve_fpsr_offset(sve.vq), s.fpsr);
+	store_le<uint32_t>(d.data() + sve_fpsr_offset(sve.vq) + 4, s.fpcr);
+	return d;
+}
+
 std::vector<std::byte> fpsimd(const Aarch64CpuState &s)
 {
 	std::vector<std::byte> d(fpsimd_size);
@@ -63,6 +101,8 @@ Aarch64Notes build_aarch64_notes(const std::vector<Aarch64CpuState> &cpus)
 					       "registers may be those of an earlier instruction");
 		append_elf_note(out.bytes, "CORE", NT_PRSTATUS, prstatus(cpu));
 		append_elf_note(out.bytes, "CORE", NT_PRFPREG, fpsimd(cpu));
+		if (cpu.sve)
+			append_elf_note(out.bytes, "LINUX", NT_ARM_SVE, sve(cpu));
 	}
 	return out;
 }

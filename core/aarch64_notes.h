@@ -1,6 +1,8 @@
 // The CPU notes dump-guest-memory writes for an aarch64 guest (target/arm/arch_dump.c), in its
 // order: per vCPU, NT_PRSTATUS (pid = cpu_index + 1, struct user_pt_regs) then NT_PRFPREG
-// (struct user_fpsimd_state), both named "CORE". No "QEMU" note: QEMU has none for Arm.
+// (struct user_fpsimd_state), both named "CORE", then for a CPU with SVE NT_ARM_SVE ("LINUX",
+// struct user_sve_header and the registers in the ptrace SVE layout). No "QEMU" note: QEMU has
+// none for Arm.
 // vCPUs whose registers are stale get no notes, as on x86.
 #pragma once
 

@@ -1,0 +1,104 @@
+#include "aarch64_sve.h"
+
+#include <algorithm>
+#include <bit>
+
+namespace vmcorefs {
+namespace {
+
+// PSTATE.EL is bits 3:2 of env->pstate in AArch64 state; SVCR.SM is bit 0 (Arm ARM).
+constexpr unsigned pstate_el_shift = 2;
+constexpr uint64_t svcr_sm = 1;
+// ZCR_ELx.LEN and SMCR_ELx.LEN: the vector length in quadwords minus one.
+constexpr uint64_t len_mask = 0xf;
+
+Error bad(QemuReader &r, const std::string &message)
+{
+	return make_error(ErrorCode::bad_structure, r.core().path(), message);
+}
+
+} // namespace
+
+Result<Aarch64SveReader> Aarch64SveReader::look_up(QemuReader &r)
+{
+	Aarch64SveReader s;
+	auto cpu = r.layout({"ARMCPU", "ArchCPU"});
+	auto env = r.layout("CPUARMState");
+	auto zreg = r.layout("ARMVectorReg");
+	auto preg = r.layout("ARMPredicateReg");
+	for (auto *l : {&cpu, &env, &zreg, &preg})
+		if (!*l)
+			return l->take_error();
+	VMCOREFS_TRY(cpu->fields({{"sve_max_vq", &s.max_vq_},
+				  {"sve_vq.map", &s.sve_map_},
+				  {"sme_vq.map", &s.sme_map_}}));
+	VMCOREFS_TRY(env->fields({{"pstate", &s.pstate_}, {"svcr", &s.svcr_},
+				  {"vfp.zcr_el", &s.zcr_el_}, {"vfp.smcr_el", &s.smcr_el_},
+				  {"vfp.zregs", &s.zregs_}, {"vfp.pregs", &s.pregs_}}));
+	Field d, p;
+	VMCOREFS_TRY(zreg->fields({{"d", &d}}));
+	VMCOREFS_TRY(preg->fields({{"p", &p}}));
+	s.zreg_offset_ = d.offset;
+	s.preg_offset_ = p.offset;
+	// d[] holds 2 * ARM_MAX_VQ 64-bit words.
+	s.max_vq_limit_ = static_cast<uint32_t>(d.size / 16);
+	if (s.max_vq_limit_ == 0 || s.max_vq_limit_ > 32 || p.size * 8 < s.max_vq_limit_ * 2)
+		return bad(r, "ARMVectorReg.d or ARMPredicateReg.p has an unexpected size");
+	return s;
+}
+
+// sve_vqm1_for_el_sm() + 1 at the current EL, for a CPU without EL2 and EL3: the EL1 control
+// register's length applies below EL2, then the highest supported length not above it.
+Result<uint32_t> Aarch64SveReader::current_vq(QemuReader &r, uint64_t cpu, uint64_t env) const
+{
+	uint64_t pstate, svcr, sve_map, sme_map;
+	for (auto [field, base, out] : {std::tuple{&pstate_, env, &pstate},
+					std::tuple{&svcr_, env, &svcr},
+					std::tuple{&sve_map_, cpu, &sve_map},
+					std::tuple{&sme_map_, cpu, &sme_map}}) {
+		auto v = r.read_uint(base, *field);
+		if (!v)
+			return v.take_error();
+		*out = *v;
+	}
+	bool streaming = svcr & svcr_sm;
+	uint64_t control[4];
+	VMCOREFS_TRY(r.read_uint_array(env, streaming ? smcr_el_ : zcr_el_, control, 4));
+	uint64_t len = max_vq_limit_ - 1;
+	if ((pstate >> pstate_el_shift & 3) <= 1)
+		len = std::min(len, control[1] & len_mask);
+	uint32_t map = static_cast<uint32_t>((streaming ? sme_map : sve_map) &
+					     ((uint64_t{2} << len) - 1));
+	if (map != 0)
+		return static_cast<uint32_t>(std::bit_width(map));
+	// Only streaming mode may lack the shortest length (as QEMU, which asserts it).
+	if (!streaming || static_cast<uint32_t>(sme_map) == 0)
+		return bad(r, "the vCPU supports no SVE vector length (ARMCPU.sve_vq.map is empty)");
+	return static_cast<uint32_t>(std::countr_zero(static_cast<uint32_t>(sme_map))) + 1;
+}
+
+Result<Aarch64Sve> Aarch64SveReader::read(QemuReader &r, uint64_t cpu, uint64_t env) const
+{
+	Aarch64Sve sve;
+	auto vq = current_vq(r, cpu, env);
+	auto max_vq = r.read_uint(cpu, max_vq_);
+	if (!vq || !max_vq)
+		return vq ? max_vq.take_error() : vq.take_error();
+	sve.vq = *vq;
+	sve.max_vq = static_cast<uint32_t>(*max_vq);
+	uint64_t zstride = array_stride(zregs_.type), pstride = array_stride(pregs_.type);
+	if (zregs_.size < 32 * zstride || pregs_.size < 17 * pstride || sve.vq > max_vq_limit_)
+		return bad(r, "the SVE registers of CPUARMState are not what vmcorefs expects");
+	size_t zsize = sve.vq * 16, psize = sve.vq * 2;
+	sve.z.resize(32 * zsize);
+	sve.p.resize(17 * psize);
+	for (uint64_t i = 0; i < 32; i++)
+		VMCOREFS_TRY(r.read_bytes(env + zregs_.offset + i * zstride + zreg_offset_,
+					  sve.z.data() + i * zsize, zsize, "CPUARMState.vfp.zregs"));
+	for (uint64_t i = 0; i < 17; i++)
+		VMCOREFS_TRY(r.read_bytes(env + pregs_.offset + i * pstride + preg_offset_,
+					  sve.p.data() + i * psize, psize, "CPUARMState.vfp.pregs"));
+	return sve;
+}
+
+} // namespace vmcorefs

@@ -1,0 +1,38 @@
+// The SVE state of an aarch64 vCPU, as target/arm/arch_dump.c puts it in NT_ARM_SVE: the vector
+// length in effect (sve_vqm1_for_el() at the current exception level: ZCR_EL1, or SMCR_EL1 in
+// streaming mode, capped by the lengths the CPU supports) and the Z and P registers cut to it.
+// vCPUs with EL2 or EL3 (-machine virtualization=on or secure=on) are refused by the caller:
+// their length also depends on ZCR_EL2/3 and on HCR_EL2 and SCR_EL3, not reproduced here.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+#include "qemu_reader.h"
+
+namespace vmcorefs {
+
+struct Aarch64Sve {
+	uint32_t vq = 0;          // current vector length, in quadwords (128 bits)
+	uint32_t max_vq = 0;      // ARMCPU.sve_max_vq
+	std::vector<std::byte> z; // z0..z31, vq * 16 bytes each
+	std::vector<std::byte> p; // p0..p15 and FFR, vq * 2 bytes each
+};
+
+class Aarch64SveReader {
+public:
+	static Result<Aarch64SveReader> look_up(QemuReader &reader);
+	// cpu: the ARMCPU; env: its CPUARMState.
+	Result<Aarch64Sve> read(QemuReader &reader, uint64_t cpu, uint64_t env) const;
+
+private:
+	Field max_vq_, sve_map_, sme_map_;
+	Field pstate_, svcr_, zcr_el_, smcr_el_, zregs_, pregs_;
+	uint64_t zreg_offset_ = 0, preg_offset_ = 0; // of d[] in ARMVectorReg, p[] in ARMPredicateReg
+	uint32_t max_vq_limit_ = 0;                   // ARM_MAX_VQ, from the size of d[]
+
+	Result<uint32_t> current_vq(QemuReader &reader, uint64_t cpu, uint64_t env) const;
+};
+
+} // namespace vmcorefs
