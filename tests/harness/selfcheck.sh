@@ -47,6 +47,7 @@ notes=$(readelf -n "$reference" | awk '$2 ~ /^0x[0-9a-f]+$/ { print $1, $3 }' | 
 if [ "$target" = aarch64 ]; then
 	want="$cpus CORE NT_FPREGSET
 $cpus CORE NT_PRSTATUS"
+	[ "$(get notes_per_vcpu)" != 3 ] || want+=$'\n'"$cpus LINUX NT_ARM_SVE"
 else
 	want="$cpus CORE NT_PRSTATUS
 $cpus QEMU Unknown"

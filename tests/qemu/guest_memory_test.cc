@@ -110,7 +110,12 @@ TEST_F(RealCore, NotesAreQemus)
 		memcpy(theirs.data() + at + 12 + ((namesz + 3) & ~3u), note.desc.data(),
 		       note.desc.size());
 	}
-	EXPECT_EQ(reference_->notes().size(), 5u) << "2 notes for each of 2 vCPUs, 1 VMCOREINFO";
+	auto number = [&](const char *key) {
+		return std::stoul(manifest_.count(key) ? manifest_[key] : "2");
+	};
+	size_t per_vcpu = number("notes_per_vcpu"), vcpus = number("cpus");
+	EXPECT_EQ(reference_->notes().size(), per_vcpu * vcpus + 1)
+		<< per_vcpu << " notes for each of " << vcpus << " vCPUs, 1 VMCOREINFO";
 	EXPECT_TRUE(guest_.map.notes == theirs) << "notes differ (run vmcorefs --compare)";
 	EXPECT_EQ(guest_.map.elf_machine, reference_->machine());
 }

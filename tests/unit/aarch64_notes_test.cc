@@ -80,6 +80,32 @@ TEST(Aarch64Notes, RegistersAtTheirAbiOffsets)
 	EXPECT_EQ(load_le<uint32_t>(fp + 516), 0x3000000u);
 }
 
+// The ptrace SVE layout for a 512-bit vector length (vq 4) and a 2048-bit maximum (vq 16): the
+// sizes QEMU 7.2 wrote for -cpu max (descsz 0x8b0).
+TEST(Aarch64Notes, SveNoteAfterPrfpreg)
+{
+	Aarch64CpuState s = cpu(0);
+	Aarch64Sve sve{4, 16, std::vector<std::byte>(32 * 64), std::vector<std::byte>(17 * 8)};
+	sve.z[31 * 64] = std::byte{0xaa}; // z31, first byte
+	sve.p[16 * 8] = std::byte{0xbb};  // FFR, first byte
+	s.sve = sve;
+	auto notes = parse(build_aarch64_notes({s}).bytes);
+	ASSERT_EQ(notes.size(), 3u);
+	EXPECT_EQ(notes[2].name, "LINUX");
+	EXPECT_EQ(notes[2].type, uint32_t{NT_ARM_SVE});
+	const std::byte *d = notes[2].desc.data();
+	ASSERT_EQ(notes[2].desc.size(), 0x8b0u);
+	EXPECT_EQ(load_le<uint32_t>(d), 0x8b0u);                     // size
+	EXPECT_EQ(load_le<uint32_t>(d + 4), 16u + 32 * 256 + 17 * 32 + 16); // max_size
+	EXPECT_EQ(load_le<uint16_t>(d + 8), 64u);                    // vl
+	EXPECT_EQ(load_le<uint16_t>(d + 10), 256u);                  // max_vl
+	EXPECT_EQ(load_le<uint16_t>(d + 12), 1u);                    // SVE_PT_REGS_SVE
+	EXPECT_EQ(d[16 + 31 * 64], std::byte{0xaa});
+	EXPECT_EQ(d[16 + 32 * 64 + 16 * 8], std::byte{0xbb});
+	EXPECT_EQ(load_le<uint32_t>(d + 2208), 0x10u);               // fpsr, 16-byte aligned
+	EXPECT_EQ(load_le<uint32_t>(d + 2212), 0x3000000u);          // fpcr
+}
+
 TEST(Aarch64Notes, StaleVcpuGetsNoNotesAndAWarning)
 {
 	Aarch64CpuState stale = cpu(1);
