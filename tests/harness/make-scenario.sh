@@ -47,7 +47,7 @@ dumpoff) qemu_args=(-device vmcoreinfo -machine dump-guest-core=off) append='' u
 panic) append=vmcorefs.panic=$panic_by until='end Kernel panic - not syncing: sysrq triggered crash' ;;
 # The guest still loads qemu_fw_cfg, but with no device to write to, VMCOREINFO exists only in
 # guest RAM: the reference dump has no VMCOREINFO note and vmcorefs has to find it by scanning.
-novmcoreinfo) qemu_args=() append=vmcorefs.panic=1 until='end Kernel panic - not syncing: sysrq triggered crash' ;;
+novmcoreinfo) qemu_args=() append=vmcorefs.panic=$panic_by until='end Kernel panic - not syncing: sysrq triggered crash' ;;
 # Stale registers: under KVM, QEMU's copy of a vCPU's registers is only brought up to date by a
 # sync, and nothing syncs a guest that merely runs. Firmware only, because Linux boots far too
 # slowly under the nested KVM of the test machines. SeaBIOS logs to the debug port; its last
