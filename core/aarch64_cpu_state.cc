@@ -31,7 +31,7 @@ struct EnvFields {
 // of env->features that says the CPU has AArch64.
 struct Enumerators {
 	uint32_t invalid, divbyzero, overflow, underflow, output_denormal, inexact, input_denormal;
-	uint64_t aarch64_feature, el2_feature, el3_feature;
+	uint64_t aarch64_feature;
 };
 
 Result<void> look_up_env(QemuReader &r, EnvFields &f)
@@ -87,18 +87,10 @@ Result<Enumerators> look_up_flags(QemuReader &r)
 			return v.take_error();
 		*n.out = static_cast<uint32_t>(*v);
 	}
-	struct {
-		const char *name;
-		uint64_t *out;
-	} features[] = {{"ARM_FEATURE_AARCH64", &flags.aarch64_feature},
-			{"ARM_FEATURE_EL2", &flags.el2_feature},
-			{"ARM_FEATURE_EL3", &flags.el3_feature}};
-	for (auto &f : features) {
-		auto v = r.types().enumerator(f.name);
-		if (!v)
-			return v.take_error();
-		*f.out = static_cast<uint64_t>(*v);
-	}
+	auto feature = r.types().enumerator("ARM_FEATURE_AARCH64");
+	if (!feature)
+		return feature.take_error();
+	flags.aarch64_feature = static_cast<uint64_t>(*feature);
 	return flags;
 }
 
@@ -224,12 +216,6 @@ Result<bool> check_supported(QemuReader &r, const EnvFields &f, const Enumerator
 				   "is a 32-bit Arm CPU: QEMU writes an ELFCLASS32 EM_ARM vmcore for "
 				   "it, which vmcorefs does not write");
 	bool sve = pfr0 >> id_aa64pfr0_sve_shift & 0xf;
-	if (sve && (has_feature(features, flags.el2_feature) ||
-		    has_feature(features, flags.el3_feature)))
-		return unsupported(r, vcpu,
-				   "has SVE and EL2 or EL3 (-machine virtualization=on or "
-				   "secure=on): the vector length of QEMU's NT_ARM_SVE note then "
-				   "depends on state vmcorefs does not read yet");
 	if (sctlr & sctlr_ee)
 		return unsupported(r, vcpu,
 				   "runs a big-endian kernel (SCTLR_EL1.EE): vmcorefs writes "

@@ -6,9 +6,12 @@
 namespace vmcorefs {
 namespace {
 
-// PSTATE.EL is bits 3:2 of env->pstate in AArch64 state; SVCR.SM is bit 0 (Arm ARM).
+// PSTATE.EL is bits 3:2 of env->pstate in AArch64 state; SVCR.SM is bit 0; bits of SCR_EL3 and
+// HCR_EL2 (Arm ARM).
 constexpr unsigned pstate_el_shift = 2;
 constexpr uint64_t svcr_sm = 1;
+constexpr uint64_t scr_ns = 1ull << 0, scr_rw = 1ull << 10, scr_eel2 = 1ull << 18;
+constexpr uint64_t hcr_tge = 1ull << 27, hcr_e2h = 1ull << 34;
 // ZCR_ELx.LEN and SMCR_ELx.LEN: the vector length in quadwords minus one.
 constexpr uint64_t len_mask = 0xf;
 
@@ -18,6 +21,14 @@ Error bad(QemuReader &r, const std::string &message)
 }
 
 } // namespace
+
+// What of the vCPU's exception-level configuration decides which control registers apply.
+struct Aarch64SveReader::ElState {
+	unsigned el = 0;
+	bool has_el3 = false;
+	bool el2_enabled = false; // arm_is_el2_enabled()
+	bool in_host = false;     // el_is_in_host(el): EL0/EL2 under VHE (E2H, TGE)
+};
 
 Result<Aarch64SveReader> Aarch64SveReader::look_up(QemuReader &r)
 {
@@ -33,8 +44,18 @@ Result<Aarch64SveReader> Aarch64SveReader::look_up(QemuReader &r)
 				  {"sve_vq.map", &s.sve_map_},
 				  {"sme_vq.map", &s.sme_map_}}));
 	VMCOREFS_TRY(env->fields({{"pstate", &s.pstate_}, {"svcr", &s.svcr_},
-				  {"vfp.zcr_el", &s.zcr_el_}, {"vfp.smcr_el", &s.smcr_el_},
-				  {"vfp.zregs", &s.zregs_}, {"vfp.pregs", &s.pregs_}}));
+				  {"features", &s.features_}, {"cp15.hcr_el2", &s.hcr_el2_},
+				  {"cp15.scr_el3", &s.scr_el3_}, {"vfp.zcr_el", &s.zcr_el_},
+				  {"vfp.smcr_el", &s.smcr_el_}, {"vfp.zregs", &s.zregs_},
+				  {"vfp.pregs", &s.pregs_}}));
+	for (auto [name, out] : {std::pair{"ARM_FEATURE_AARCH64", &s.aarch64_},
+				 std::pair{"ARM_FEATURE_EL2", &s.el2_},
+				 std::pair{"ARM_FEATURE_EL3", &s.el3_}}) {
+		auto v = r.types().enumerator(name);
+		if (!v)
+			return v.take_error();
+		*out = static_cast<uint64_t>(*v);
+	}
 	Field d, p;
 	VMCOREFS_TRY(zreg->fields({{"d", &d}}));
 	VMCOREFS_TRY(preg->fields({{"p", &p}}));
@@ -47,13 +68,30 @@ Result<Aarch64SveReader> Aarch64SveReader::look_up(QemuReader &r)
 	return s;
 }
 
-// sve_vqm1_for_el_sm() + 1 at the current EL, for a CPU without EL2 and EL3: the EL1 control
-// register's length applies below EL2, then the highest supported length not above it.
+// The longest length (in quadwords, minus one) the control registers allow at the vCPU's EL, as
+// sve_vqm1_for_el_sm() caps it: ZCR_EL1 below EL2 unless in a VHE host, ZCR_EL2 up to EL2 when
+// EL2 is enabled, ZCR_EL3 always when EL3 exists.
+uint64_t Aarch64SveReader::length_cap(const ElState &s, const uint64_t control[4]) const
+{
+	uint64_t len = max_vq_limit_ - 1;
+	if (s.el <= 1 && !s.in_host)
+		len = std::min(len, control[1] & len_mask);
+	if (s.el <= 2 && s.el2_enabled)
+		len = std::min(len, control[2] & len_mask);
+	if (s.has_el3)
+		len = std::min(len, control[3] & len_mask);
+	return len;
+}
+
+// sve_vqm1_for_el_sm() + 1 at the current EL: the highest supported length not above the cap.
 Result<uint32_t> Aarch64SveReader::current_vq(QemuReader &r, uint64_t cpu, uint64_t env) const
 {
-	uint64_t pstate, svcr, sve_map, sme_map;
+	uint64_t pstate, svcr, features, hcr, scr, sve_map, sme_map;
 	for (auto [field, base, out] : {std::tuple{&pstate_, env, &pstate},
 					std::tuple{&svcr_, env, &svcr},
+					std::tuple{&features_, env, &features},
+					std::tuple{&hcr_el2_, env, &hcr},
+					std::tuple{&scr_el3_, env, &scr},
 					std::tuple{&sve_map_, cpu, &sve_map},
 					std::tuple{&sme_map_, cpu, &sme_map}}) {
 		auto v = r.read_uint(base, *field);
@@ -61,12 +99,21 @@ Result<uint32_t> Aarch64SveReader::current_vq(QemuReader &r, uint64_t cpu, uint6
 			return v.take_error();
 		*out = *v;
 	}
+	auto feature = [&](uint64_t bit) { return bit < 64 && (features >> bit & 1); };
+	ElState s;
+	s.el = pstate >> pstate_el_shift & 3;
+	s.has_el3 = feature(el3_);
+	// arm_is_secure_below_el3(), arm_is_el2_enabled(), arm_el_is_aa64(env, 2), el_is_in_host().
+	bool secure = s.has_el3 && !(scr & scr_ns);
+	s.el2_enabled = feature(el2_) && (!secure || (scr & scr_eel2));
+	bool el2_aa64 = feature(aarch64_) &&
+			(!s.has_el3 || !((scr & scr_ns) || !(scr & scr_eel2)) || (scr & scr_rw));
+	uint64_t host_bits = s.el ? hcr_e2h : hcr_e2h | hcr_tge;
+	s.in_host = !(s.el & 1) && (hcr & host_bits) == host_bits && s.el2_enabled && el2_aa64;
 	bool streaming = svcr & svcr_sm;
 	uint64_t control[4];
 	VMCOREFS_TRY(r.read_uint_array(env, streaming ? smcr_el_ : zcr_el_, control, 4));
-	uint64_t len = max_vq_limit_ - 1;
-	if ((pstate >> pstate_el_shift & 3) <= 1)
-		len = std::min(len, control[1] & len_mask);
+	uint64_t len = length_cap(s, control);
 	uint32_t map = static_cast<uint32_t>((streaming ? sme_map : sve_map) &
 					     ((uint64_t{2} << len) - 1));
 	if (map != 0)

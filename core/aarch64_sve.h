@@ -1,8 +1,7 @@
 // The SVE state of an aarch64 vCPU, as target/arm/arch_dump.c puts it in NT_ARM_SVE: the vector
-// length in effect (sve_vqm1_for_el() at the current exception level: ZCR_EL1, or SMCR_EL1 in
-// streaming mode, capped by the lengths the CPU supports) and the Z and P registers cut to it.
-// vCPUs with EL2 or EL3 (-machine virtualization=on or secure=on) are refused by the caller:
-// their length also depends on ZCR_EL2/3 and on HCR_EL2 and SCR_EL3, not reproduced here.
+// length in effect (sve_vqm1_for_el() at the current exception level: the ZCR_ELx, or SMCR_ELx
+// in streaming mode, that apply there, depending on EL2, EL3, HCR_EL2 and SCR_EL3, capped by the
+// lengths the CPU supports) and the Z and P registers cut to it.
 #pragma once
 
 #include <cstddef>
@@ -28,11 +27,14 @@ public:
 
 private:
 	Field max_vq_, sve_map_, sme_map_;
-	Field pstate_, svcr_, zcr_el_, smcr_el_, zregs_, pregs_;
+	Field pstate_, svcr_, features_, hcr_el2_, scr_el3_, zcr_el_, smcr_el_, zregs_, pregs_;
 	uint64_t zreg_offset_ = 0, preg_offset_ = 0; // of d[] in ARMVectorReg, p[] in ARMPredicateReg
 	uint32_t max_vq_limit_ = 0;                   // ARM_MAX_VQ, from the size of d[]
+	uint64_t aarch64_ = 0, el2_ = 0, el3_ = 0;    // ARM_FEATURE_* bit numbers
 
+	struct ElState;
 	Result<uint32_t> current_vq(QemuReader &reader, uint64_t cpu, uint64_t env) const;
+	uint64_t length_cap(const ElState &state, const uint64_t control[4]) const;
 };
 
 } // namespace vmcorefs
