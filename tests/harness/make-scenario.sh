@@ -6,18 +6,19 @@
 # Exit status 77 (CTest's SKIP_RETURN_CODE) only when the scenario needs /dev/kvm and the machine
 # has none.
 set -eu
-usage() { echo "usage: make-scenario.sh idle|panic|novmcoreinfo|kvm|dumpoff[-bigmem|-arm64|-arm64sve][-qemu10] OUTDIR" >&2; exit 2; }
+usage() { echo "usage: make-scenario.sh idle|panic|novmcoreinfo|kvm|dumpoff[-bigmem|-arm64|-arm64sve|-arm64vhe][-qemu10] OUTDIR" >&2; exit 2; }
 [ $# -eq 2 ] || usage
 # Suffixes vary the QEMU under a scenario: -bigmem runs it on q35 with 4.5 GiB, so RAM below and
 # above the PCI hole are two guest-physical blocks of one RAMBlock (QEMU's dump and gcore then write
 # 4.5 GiB each; the kernel's core is sparse); -arm64 boots Debian's arm64 kernel in
 # qemu-system-aarch64 (virt, TCG) on a Cortex-A57, which has no SVE, and panics it from a process
 # with live floating-point state (make-initramfs.sh); -arm64sve does the same on -cpu max, which
-# has SVE (and SME, pointer authentication...); -qemu10 uses QEMU 10.0
+# has SVE (and SME, pointer authentication...); -arm64vhe also gives the vCPUs EL2
+# (virtualization=on), where the kernel runs as a VHE host; -qemu10 uses QEMU 10.0
 # (Debian's backport) instead of Debian 12's 7.2. The manifest's scenario= is the scenario without
 # them; name= is all of it.
 name=$1 scenario=${1%-qemu10} qemu_suite=bookworm machine=pc memory=512 ram_idstr=pc.ram
-target=x86_64 kernel_arch=amd64 console=ttyS0 cpu=() panic_by=1 notes_per_vcpu=2
+target=x86_64 kernel_arch=amd64 console=ttyS0 cpu=() panic_by=1 notes_per_vcpu=2 machine_opts=
 [ "$scenario" = "$name" ] || qemu_suite=bookworm-backports
 case $scenario in
 *-bigmem) scenario=${scenario%-bigmem} machine=q35 memory=4608 ;;
@@ -26,8 +27,9 @@ case $scenario in
 	target=aarch64 kernel_arch=arm64 console=ttyAMA0 panic_by=fp
 	cpu=(-cpu cortex-a57)
 	;;
-*-arm64sve)
-	scenario=${scenario%-arm64sve} machine=virt ram_idstr=mach-virt.ram
+*-arm64sve | *-arm64vhe)
+	[ "${scenario%-arm64vhe}" = "$scenario" ] || machine_opts=,virtualization=on
+	scenario=${scenario%-arm64???} machine=virt ram_idstr=mach-virt.ram
 	target=aarch64 kernel_arch=arm64 console=ttyAMA0 panic_by=fp
 	cpu=(-cpu max) notes_per_vcpu=3
 	;;
@@ -93,7 +95,7 @@ elapsed() { echo $(($(date +%s) - start)); }
 
 # cwd = OUTDIR because a relative core_pattern (Debian's default "core") is relative to it.
 (cd "$out" && ulimit -c unlimited && exec "$qemu" -L /usr/share/qemu -L /usr/share/seabios \
-	-machine $machine "${cpu[@]}" -m $memory -smp $cpus -accel $accel -nodefaults -display none "${qemu_args[@]}" "${boot[@]}" \
+	-machine $machine$machine_opts "${cpu[@]}" -m $memory -smp $cpus -accel $accel -nodefaults -display none "${qemu_args[@]}" "${boot[@]}" \
 	-serial "file:$out/serial.log" -qmp "unix:$out/qmp.sock,server=on,wait=off") \
 	</dev/null >"$out/qemu.log" 2>&1 &
 pid=$!
