@@ -4,6 +4,7 @@
 #include <initializer_list>
 #include <utility>
 
+#include "aarch32_state.h"
 #include "cpu_list.h"
 
 namespace vmcorefs {
@@ -19,6 +20,8 @@ constexpr uint32_t fpcr_mask = 0x07ff9f00;
 constexpr uint32_t fpscr_qc = 1u << 27;
 // QEMU's index of FPSCR in vfp.xregs[] (ARM_VFP_FPSCR, a #define: not in DWARF).
 constexpr uint64_t arm_vfp_fpscr = 1;
+// PSTATE.EL: bits 3:2 of PSTATE in AArch64 state.
+constexpr unsigned pstate_el_shift = 2;
 
 struct EnvFields {
 	Field env, id_aa64pfr0;
@@ -198,6 +201,40 @@ bool has_feature(uint64_t features, uint64_t bit)
 	return bit < 64 && (features >> bit & 1);
 }
 
+// x0-x30, sp, pc and pstate as arm_cpu_write_elf64_note() takes them: in AArch64 state straight
+// from xregs (SP: the current EL's, in xregs[31]) and pstate_read(); in AArch32 state as
+// aarch64_sync_32_to_64() maps them, with cpsr_read() for pstate and 0 for SP. Returns the
+// current exception level.
+Result<unsigned> read_core_registers(QemuReader &r, const EnvFields &f, uint64_t env,
+				     Aarch64CpuState &s)
+{
+	uint64_t aarch64;
+	VMCOREFS_TRY(read_all(r, env, {{&f.aarch64, &aarch64}}));
+	if (!aarch64) {
+		auto reader = Aarch32Reader::look_up(r);
+		if (!reader)
+			return reader.take_error();
+		auto view = reader->read(r, env);
+		if (!view)
+			return view.take_error();
+		std::copy(view->x, view->x + 31, s.x);
+		s.sp = 0;
+		s.pc = view->pc;
+		s.pstate = view->cpsr;
+		return view->el;
+	}
+	uint64_t xregs[32];
+	VMCOREFS_TRY(r.read_uint_array(env, f.xregs, xregs, 32));
+	std::copy(xregs, xregs + 31, s.x);
+	s.sp = xregs[31];
+	VMCOREFS_TRY(read_all(r, env, {{&f.pc, &s.pc}}));
+	auto pstate = read_pstate(r, f, env);
+	if (!pstate)
+		return pstate.take_error();
+	s.pstate = *pstate;
+	return static_cast<unsigned>(*pstate >> pstate_el_shift & 3);
+}
+
 // What QEMU would write differently from the AArch64 little-endian notes built here. Returns
 // whether the CPU has SVE.
 Result<bool> check_supported(QemuReader &r, const EnvFields &f, const Enumerators &flags,
@@ -207,9 +244,8 @@ Result<bool> check_supported(QemuReader &r, const EnvFields &f, const Enumerator
 	auto sctlr_el1 = element(r, f.sctlr_el, 1);
 	if (!sctlr_el1)
 		return sctlr_el1.take_error();
-	uint64_t features, aarch64, pfr0, sctlr;
-	VMCOREFS_TRY(read_all(r, env, {{&f.features, &features}, {&f.aarch64, &aarch64},
-				       {&*sctlr_el1, &sctlr}}));
+	uint64_t features, pfr0, sctlr;
+	VMCOREFS_TRY(read_all(r, env, {{&f.features, &features}, {&*sctlr_el1, &sctlr}}));
 	VMCOREFS_TRY(read_all(r, vcpu.address, {{&f.id_aa64pfr0, &pfr0}}));
 	if (!has_feature(features, flags.aarch64_feature))
 		return unsupported(r, vcpu,
@@ -220,10 +256,6 @@ Result<bool> check_supported(QemuReader &r, const EnvFields &f, const Enumerator
 		return unsupported(r, vcpu,
 				   "runs a big-endian kernel (SCTLR_EL1.EE): vmcorefs writes "
 				   "little-endian vmcores only");
-	if (!aarch64)
-		return unsupported(r, vcpu,
-				   "was in AArch32 state: QEMU converts its banked registers "
-				   "(aarch64_sync_32_to_64), which vmcorefs does not do yet");
 	return sve;
 }
 
@@ -238,16 +270,10 @@ Result<Aarch64CpuState> read_cpu(QemuReader &r, const EnvFields &f, const Enumer
 	s.current = vcpu.current;
 	s.running = vcpu.running;
 	uint64_t env = vcpu.address + f.env.offset;
-	uint64_t xregs[32];
-	VMCOREFS_TRY(r.read_uint_array(env, f.xregs, xregs, 32));
-	std::copy(xregs, xregs + 31, s.x);
-	s.sp = xregs[31]; // in AArch64 state, the SP of the current exception level
-	VMCOREFS_TRY(read_all(r, env, {{&f.pc, &s.pc}}));
-	auto pstate = read_pstate(r, f, env);
+	auto el = read_core_registers(r, f, env, s);
 	auto fpscr = read_fpscr(r, f, flags, env);
-	if (!pstate || !fpscr)
-		return pstate ? fpscr.take_error() : pstate.take_error();
-	s.pstate = *pstate;
+	if (!el || !fpscr)
+		return el ? fpscr.take_error() : el.take_error();
 	s.fpsr = *fpscr & fpsr_mask;
 	s.fpcr = *fpscr & fpcr_mask;
 	VMCOREFS_TRY(read_vregs(r, f, env, s));
@@ -255,7 +281,7 @@ Result<Aarch64CpuState> read_cpu(QemuReader &r, const EnvFields &f, const Enumer
 		auto reader = Aarch64SveReader::look_up(r);
 		if (!reader)
 			return reader.take_error();
-		auto state = reader->read(r, vcpu.address, env);
+		auto state = reader->read(r, vcpu.address, env, *el);
 		if (!state)
 			return state.take_error();
 		s.sve = std::move(*state);

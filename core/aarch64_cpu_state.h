@@ -3,8 +3,9 @@
 // QEMU's split flags, SP from xregs[31] (the SP of the current exception level), FPSR and FPCR as
 // vfp_get_fpsr()/vfp_get_fpcr() fold softfloat's accumulated exception flags and the saturation
 // flag back in; the SVE state when the CPU has SVE (aarch64_sve). What vmcorefs cannot yet
-// reproduce byte for byte is an error naming the reason, never a different vmcore: a vCPU in
-// AArch32 state (QEMU converts its banked registers), a big-endian kernel, a CPU without AArch64.
+// reproduce byte for byte is an error naming the reason, never a different vmcore: a big-endian
+// kernel, a CPU without AArch64. A vCPU in AArch32 state (a 32-bit task) is read as QEMU converts
+// it (aarch32_state).
 #pragma once
 
 #include <cstdint>

@@ -6,9 +6,7 @@
 namespace vmcorefs {
 namespace {
 
-// PSTATE.EL is bits 3:2 of env->pstate in AArch64 state; SVCR.SM is bit 0; bits of SCR_EL3 and
-// HCR_EL2 (Arm ARM).
-constexpr unsigned pstate_el_shift = 2;
+// SVCR.SM is bit 0; bits of SCR_EL3 and HCR_EL2 (Arm ARM).
 constexpr uint64_t svcr_sm = 1;
 constexpr uint64_t scr_ns = 1ull << 0, scr_rw = 1ull << 10, scr_eel2 = 1ull << 18;
 constexpr uint64_t hcr_tge = 1ull << 27, hcr_e2h = 1ull << 34;
@@ -43,7 +41,7 @@ Result<Aarch64SveReader> Aarch64SveReader::look_up(QemuReader &r)
 	VMCOREFS_TRY(cpu->fields({{"sve_max_vq", &s.max_vq_},
 				  {"sve_vq.map", &s.sve_map_},
 				  {"sme_vq.map", &s.sme_map_}}));
-	VMCOREFS_TRY(env->fields({{"pstate", &s.pstate_}, {"svcr", &s.svcr_},
+	VMCOREFS_TRY(env->fields({{"svcr", &s.svcr_},
 				  {"features", &s.features_}, {"cp15.hcr_el2", &s.hcr_el2_},
 				  {"cp15.scr_el3", &s.scr_el3_}, {"vfp.zcr_el", &s.zcr_el_},
 				  {"vfp.smcr_el", &s.smcr_el_}, {"vfp.zregs", &s.zregs_},
@@ -84,11 +82,11 @@ uint64_t Aarch64SveReader::length_cap(const ElState &s, const uint64_t control[4
 }
 
 // sve_vqm1_for_el_sm() + 1 at the current EL: the highest supported length not above the cap.
-Result<uint32_t> Aarch64SveReader::current_vq(QemuReader &r, uint64_t cpu, uint64_t env) const
+Result<uint32_t> Aarch64SveReader::current_vq(QemuReader &r, uint64_t cpu, uint64_t env,
+					       unsigned el) const
 {
-	uint64_t pstate, svcr, features, hcr, scr, sve_map, sme_map;
-	for (auto [field, base, out] : {std::tuple{&pstate_, env, &pstate},
-					std::tuple{&svcr_, env, &svcr},
+	uint64_t svcr, features, hcr, scr, sve_map, sme_map;
+	for (auto [field, base, out] : {std::tuple{&svcr_, env, &svcr},
 					std::tuple{&features_, env, &features},
 					std::tuple{&hcr_el2_, env, &hcr},
 					std::tuple{&scr_el3_, env, &scr},
@@ -101,7 +99,7 @@ Result<uint32_t> Aarch64SveReader::current_vq(QemuReader &r, uint64_t cpu, uint6
 	}
 	auto feature = [&](uint64_t bit) { return bit < 64 && (features >> bit & 1); };
 	ElState s;
-	s.el = pstate >> pstate_el_shift & 3;
+	s.el = el;
 	s.has_el3 = feature(el3_);
 	// arm_is_secure_below_el3(), arm_is_el2_enabled(), arm_el_is_aa64(env, 2), el_is_in_host().
 	bool secure = s.has_el3 && !(scr & scr_ns);
@@ -124,10 +122,11 @@ Result<uint32_t> Aarch64SveReader::current_vq(QemuReader &r, uint64_t cpu, uint6
 	return static_cast<uint32_t>(std::countr_zero(static_cast<uint32_t>(sme_map))) + 1;
 }
 
-Result<Aarch64Sve> Aarch64SveReader::read(QemuReader &r, uint64_t cpu, uint64_t env) const
+Result<Aarch64Sve> Aarch64SveReader::read(QemuReader &r, uint64_t cpu, uint64_t env,
+					  unsigned el) const
 {
 	Aarch64Sve sve;
-	auto vq = current_vq(r, cpu, env);
+	auto vq = current_vq(r, cpu, env, el);
 	auto max_vq = r.read_uint(cpu, max_vq_);
 	if (!vq || !max_vq)
 		return vq ? max_vq.take_error() : vq.take_error();
