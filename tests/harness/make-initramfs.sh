@@ -7,13 +7,29 @@
 # too), prints a ready line on the serial console and, with vmcorefs.panic=1 on the command line,
 # crashes the kernel. vmcorefs.panic=fp crashes it from an awk that has just divided 1 by 3, so
 # that the panicking vCPU holds live floating-point state with the inexact flag raised (QEMU folds
-# such flags into FPSR only when asked: the arm64 notes must do the same).
+# such flags into FPSR only when asked: the arm64 notes must do the same). An arm64 initramfs also
+# holds /aarch32-spin, a 32-bit Arm program that sets r0, r1, r8 and r12 and spins, which /init
+# starts with vmcorefs.aarch32=1 so that a vCPU is in AArch32 state when QEMU is stopped.
 set -eu
 [ $# -eq 1 ] || { echo "usage: make-initramfs.sh KERNELDIR" >&2; exit 2; }
 kdir=$1
 out=$kdir/initramfs.cpio.gz
 # Rebuilt when this script (which holds /init) or the module is newer than the cached image.
 if [ "$out" -nt "$0" ] && [ "$out" -nt "$kdir/qemu_fw_cfg.ko" ]; then echo "$out"; exit 0; fi
+
+# A static ELF32 EM_ARM (EABI 5) executable of one segment at 0x10000 whose code, at 0x10054, is
+# mov r0, #1; mov r1, #2; mov r8, #8; mov r12, #12; b . (each instruction little-endian).
+aarch32_spin() {
+	local ehdr phdr code
+	ehdr='\x7fELF\x01\x01\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00' # ident: 32-bit, LE
+	ehdr+='\x02\x00\x28\x00\x01\x00\x00\x00\x54\x00\x01\x00'   # ET_EXEC, EM_ARM, entry
+	ehdr+='\x34\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x05'   # phoff 52, flags EABI5
+	ehdr+='\x34\x00\x20\x00\x01\x00\x00\x00\x00\x00\x00\x00'   # sizes, 1 phdr
+	phdr='\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x01\x00\x00\x00\x01\x00' # PT_LOAD
+	phdr+='\x68\x00\x00\x00\x68\x00\x00\x00\x05\x00\x00\x00\x00\x10\x00\x00' # 104 B, R+X
+	code='\x01\x00\xa0\xe3\x02\x10\xa0\xe3\x08\x80\xa0\xe3\x0c\xc0\xa0\xe3\xfe\xff\xff\xea'
+	printf "$ehdr$phdr$code"
+}
 
 stage=$(mktemp -d)
 trap 'rm -rf "$stage"' EXIT
@@ -25,6 +41,8 @@ case $(cat "$kdir/release") in
 		dpkg-deb --fsys-tarfile busybox-static_*.deb |
 		tar -x -C bin --strip-components=2 ./bin/busybox &&
 		rm busybox-static_*.deb)
+	aarch32_spin >"$stage/aarch32-spin"
+	chmod 755 "$stage/aarch32-spin"
 	;;
 *) cp /bin/busybox "$stage/bin/busybox" ;;
 esac
@@ -38,6 +56,9 @@ mount -t devtmpfs devtmpfs /dev
 # The initramfs has no /dev/console of its own; talk to the serial console through devtmpfs.
 exec </dev/console >/dev/console 2>&1
 insmod /qemu_fw_cfg.ko || echo "VMCOREFS-ERROR insmod qemu_fw_cfg failed"
+case " $(cat /proc/cmdline) " in
+*" vmcorefs.aarch32=1 "*) /aarch32-spin & sleep 1 ;; # spinning before READY
+esac
 echo "VMCOREFS-READY $(uname -r)"
 case " $(cat /proc/cmdline) " in
 *" vmcorefs.panic=1 "*) echo c >/proc/sysrq-trigger ;;

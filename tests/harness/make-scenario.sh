@@ -14,17 +14,19 @@ usage() { echo "usage: make-scenario.sh idle|panic|novmcoreinfo|kvm|dumpoff[-big
 # qemu-system-aarch64 (virt, TCG) on a Cortex-A57, which has no SVE, and panics it from a process
 # with live floating-point state (make-initramfs.sh); -arm64sve does the same on -cpu max, which
 # has SVE (and SME, pointer authentication...); -arm64vhe also gives the vCPUs EL2
-# (virtualization=on), where the kernel runs as a VHE host; -qemu10 uses QEMU 10.0
+# (virtualization=on), where the kernel runs as a VHE host (idle-arm64 keeps a 32-bit task
+# spinning, so that a vCPU is in AArch32 state); -qemu10 uses QEMU 10.0
 # (Debian's backport) instead of Debian 12's 7.2. The manifest's scenario= is the scenario without
 # them; name= is all of it.
 name=$1 scenario=${1%-qemu10} qemu_suite=bookworm machine=pc memory=512 ram_idstr=pc.ram
 target=x86_64 kernel_arch=amd64 console=ttyS0 cpu=() panic_by=1 notes_per_vcpu=2 machine_opts=
+idle_append=
 [ "$scenario" = "$name" ] || qemu_suite=bookworm-backports
 case $scenario in
 *-bigmem) scenario=${scenario%-bigmem} machine=q35 memory=4608 ;;
 *-arm64)
 	scenario=${scenario%-arm64} machine=virt ram_idstr=mach-virt.ram
-	target=aarch64 kernel_arch=arm64 console=ttyAMA0 panic_by=fp
+	target=aarch64 kernel_arch=arm64 console=ttyAMA0 panic_by=fp idle_append=vmcorefs.aarch32=1
 	cpu=(-cpu cortex-a57)
 	;;
 *-arm64sve | *-arm64vhe)
@@ -41,7 +43,7 @@ cpus=2
 # pattern) in the guest's console log that says the guest has reached the state to capture.
 accel=tcg qemu_args=(-device vmcoreinfo) log=serial.log
 case $scenario in
-idle) append='' until='^VMCOREFS-READY ' ;;
+idle) append=$idle_append until='^VMCOREFS-READY ' ;;
 # Guest RAM marked MADV_DONTDUMP: the kernel core has its PT_LOAD with p_filesz 0, gcore has none
 # (tests/badinput). QEMU's own dump still reads it, so reference.vmcore is complete.
 dumpoff) qemu_args=(-device vmcoreinfo -machine dump-guest-core=off) append='' until='^VMCOREFS-READY ' ;;
@@ -116,6 +118,21 @@ if [ $accel = kvm ]; then
 	while [ "$(elapsed)" -lt 10 ]; do sleep 1; done
 	alive || fail "QEMU died while the firmware idled"
 else
+	# The 32-bit task spins in user mode, but a vCPU also spends time in the kernel (timer ticks
+	# are slow under TCG): stop until QEMU's register dump shows a vCPU in AArch32 state (a PSR=
+	# line; AArch64 state prints PSTATE=).
+	if [[ " $append " = *" vmcorefs.aarch32=1 "* ]]; then
+		registers='{"execute": "human-monitor-command", "arguments": {"command-line": "info registers -a"}}'
+		for ((try = 1; ; try++)); do
+			state=$(timeout 60 /usr/bin/python3 "$here/qmp.py" "$out/qmp.sock" stop "$registers") ||
+				fail "QMP stop + info registers failed or timed out"
+			grep -q '^PSR=' <<<"$state" && break
+			[ $try -lt 20 ] || fail "no vCPU in AArch32 state in 20 stops"
+			timeout 60 /usr/bin/python3 "$here/qmp.py" "$out/qmp.sock" cont || fail "QMP cont failed"
+			sleep 1
+		done
+		say "a vCPU is in AArch32 state (stop $try)"
+	fi
 	start=$(date +%s)
 	timeout 300 /usr/bin/python3 "$here/qmp.py" "$out/qmp.sock" stop \
 		"{\"execute\": \"dump-guest-memory\", \"arguments\": {\"paging\": false, \"protocol\": \"file:$out/reference.vmcore\"}}" ||

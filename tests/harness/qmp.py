@@ -4,7 +4,8 @@
 usage: qmp.py SOCKET 'COMMAND' '{"execute": ..., "arguments": ...}' ...
 A bare word is a command without arguments. qmp_capabilities is sent first. Each command waits
 for its own reply (events in between are skipped), so dump-guest-memory without detach returns
-only once the dump is written. No timeout of its own: callers bound it (timeout(1)).
+only once the dump is written. A command that returns text (human-monitor-command) has it printed
+on stdout. No timeout of its own: callers bound it (timeout(1)).
 """
 import json
 import socket
@@ -34,6 +35,8 @@ def main():
         msg = reply()
         if "error" in msg:
             sys.exit(f"qmp: {cmd['execute']}: {msg['error'].get('desc', msg['error'])}")
+        if isinstance(msg["return"], str):
+            sys.stdout.write(msg["return"])
 
 
 main()
