@@ -15,10 +15,6 @@ enum Bank { bank_usrsys, bank_svc, bank_abt, bank_und, bank_irq, bank_fiq, bank_
 constexpr uint32_t cpsr_mode_mask = 0x1f;
 constexpr uint64_t cpsr_aif = 0x1c0; // CPSR.A, I, F: where daif keeps them
 
-struct Registers {
-	uint64_t r[16], banked_r13[8], banked_r14[8], usr[5], fiq[5];
-};
-
 // bank_number() for r13; r14_bank_number() is the same but for hyp, whose LR is usr's.
 Bank bank(uint32_t mode)
 {
@@ -34,9 +30,17 @@ Bank bank(uint32_t mode)
 	}
 }
 
-// aarch64_sync_32_to_64(): x13-x30 hold each mode's banked SP and LR (the current mode's are in
-// r13/r14), x8-x12 the usr copies when in fiq mode.
-void map_registers(const Registers &g, uint32_t mode, uint64_t x[31])
+// arm_current_el() in AArch32 state, for a CPU whose EL3 (if any) is AArch64.
+unsigned current_el(uint32_t mode)
+{
+	return mode == usr ? 0 : mode == hyp ? 2 : mode == mon ? 3 : 1;
+}
+
+} // namespace
+
+// x13-x30 hold each mode's banked SP and LR (the current mode's are in r13/r14), x8-x12 the usr
+// copies when in fiq mode.
+void aarch32_to_aarch64(const Aarch32Registers &g, uint32_t mode, uint64_t x[31])
 {
 	for (int i = 0; i < 8; i++)
 		x[i] = g.r[i];
@@ -57,14 +61,6 @@ void map_registers(const Registers &g, uint32_t mode, uint64_t x[31])
 	x[29] = mode == fiq ? g.r[13] : g.banked_r13[bank_fiq];
 	x[30] = mode == fiq ? g.r[14] : g.banked_r14[bank_fiq];
 }
-
-// arm_current_el() in AArch32 state, for a CPU whose EL3 (if any) is AArch64.
-unsigned current_el(uint32_t mode)
-{
-	return mode == usr ? 0 : mode == hyp ? 2 : mode == mon ? 3 : 1;
-}
-
-} // namespace
 
 Result<Aarch32Reader> Aarch32Reader::look_up(QemuReader &r)
 {
@@ -92,7 +88,7 @@ Result<Aarch32Reader> Aarch32Reader::look_up(QemuReader &r)
 
 Result<Aarch32View> Aarch32Reader::read(QemuReader &r, uint64_t env) const
 {
-	Registers g;
+	Aarch32Registers g;
 	VMCOREFS_TRY(r.read_uint_array(env, regs_, g.r, 16));
 	VMCOREFS_TRY(r.read_uint_array(env, banked_r13_, g.banked_r13, 8));
 	VMCOREFS_TRY(r.read_uint_array(env, banked_r14_, g.banked_r14, 8));
@@ -111,7 +107,7 @@ Result<Aarch32View> Aarch32Reader::read(QemuReader &r, uint64_t env) const
 	}
 	Aarch32View view;
 	uint32_t mode = static_cast<uint32_t>(cpsr) & cpsr_mode_mask;
-	map_registers(g, mode, view.x);
+	aarch32_to_aarch64(g, mode, view.x);
 	view.pc = g.r[15];
 	// cpsr_read()
 	view.cpsr = static_cast<uint32_t>(cpsr | (nf & 0x80000000) | (zf == 0 ? 1u << 30 : 0) |

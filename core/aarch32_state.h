@@ -10,6 +10,16 @@
 
 namespace vmcorefs {
 
+// The AArch32 general registers as CPUARMState keeps them: r0-r15 of the current mode, r13 and
+// r14 of every mode by QEMU's bank number (BANK_USRSYS 0, SVC, ABT, UND, IRQ, FIQ, HYP, MON 7), and
+// r8-r12 of usr and of fiq mode (whichever is not current).
+struct Aarch32Registers {
+	uint64_t r[16], banked_r13[8], banked_r14[8], usr[5], fiq[5];
+};
+
+// aarch64_sync_32_to_64(): x0-x30 for a vCPU in AArch32 mode `mode` (CPSR.M, e.g. 0x10 usr).
+void aarch32_to_aarch64(const Aarch32Registers &registers, uint32_t mode, uint64_t x[31]);
+
 struct Aarch32View {
 	uint64_t x[31] = {};
 	uint64_t pc = 0;
