@@ -110,10 +110,10 @@ Result<Aarch32View> Aarch32Reader::read(QemuReader &r, uint64_t env) const
 	aarch32_to_aarch64(g, mode, view.x);
 	view.pc = g.r[15];
 	// cpsr_read()
-	view.cpsr = static_cast<uint32_t>(cpsr | (nf & 0x80000000) | (zf == 0 ? 1u << 30 : 0) |
-					  cf << 29 | (vf & 0x80000000) >> 3 | qf << 27 |
-					  thumb << 5 | (condexec & 3) << 25 | (condexec & 0xfc) << 8 |
-					  ge << 16 | (daif & cpsr_aif));
+	uint64_t flags = (nf & 0x80000000) | (zf == 0 ? 1u << 30 : 0) | cf << 29 |
+			 (vf & 0x80000000) >> 3 | qf << 27 | ge << 16;
+	uint64_t state = thumb << 5 | (condexec & 3) << 25 | (condexec & 0xfc) << 8;
+	view.cpsr = static_cast<uint32_t>(cpsr | flags | state | (daif & cpsr_aif));
 	view.el = current_el(mode);
 	return view;
 }

@@ -249,8 +249,8 @@ Result<bool> check_supported(QemuReader &r, const EnvFields &f, const Enumerator
 	VMCOREFS_TRY(read_all(r, vcpu.address, {{&f.id_aa64pfr0, &pfr0}}));
 	if (!has_feature(features, flags.aarch64_feature))
 		return unsupported(r, vcpu,
-				   "is a 32-bit Arm CPU: QEMU writes an ELFCLASS32 EM_ARM vmcore for "
-				   "it, which vmcorefs does not write");
+				   "is a 32-bit Arm CPU: QEMU writes an ELFCLASS32 EM_ARM vmcore "
+				   "for it, which vmcorefs does not write");
 	bool sve = pfr0 >> id_aa64pfr0_sve_shift & 0xf;
 	if (sctlr & sctlr_ee)
 		return unsupported(r, vcpu,

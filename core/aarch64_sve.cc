@@ -118,7 +118,8 @@ Result<uint32_t> Aarch64SveReader::current_vq(QemuReader &r, uint64_t cpu, uint6
 		return static_cast<uint32_t>(std::bit_width(map));
 	// Only streaming mode may lack the shortest length (as QEMU, which asserts it).
 	if (!streaming || static_cast<uint32_t>(sme_map) == 0)
-		return bad(r, "the vCPU supports no SVE vector length (ARMCPU.sve_vq.map is empty)");
+		return bad(r,
+			   "the vCPU supports no SVE vector length (ARMCPU.sve_vq.map is empty)");
 	return static_cast<uint32_t>(std::countr_zero(static_cast<uint32_t>(sme_map))) + 1;
 }
 
@@ -138,12 +139,13 @@ Result<Aarch64Sve> Aarch64SveReader::read(QemuReader &r, uint64_t cpu, uint64_t 
 	size_t zsize = sve.vq * 16, psize = sve.vq * 2;
 	sve.z.resize(32 * zsize);
 	sve.p.resize(17 * psize);
+	uint64_t z = env + zregs_.offset + zreg_offset_, p = env + pregs_.offset + preg_offset_;
 	for (uint64_t i = 0; i < 32; i++)
-		VMCOREFS_TRY(r.read_bytes(env + zregs_.offset + i * zstride + zreg_offset_,
-					  sve.z.data() + i * zsize, zsize, "CPUARMState.vfp.zregs"));
+		VMCOREFS_TRY(r.read_bytes(z + i * zstride, sve.z.data() + i * zsize, zsize,
+					  "CPUARMState.vfp.zregs"));
 	for (uint64_t i = 0; i < 17; i++)
-		VMCOREFS_TRY(r.read_bytes(env + pregs_.offset + i * pstride + preg_offset_,
-					  sve.p.data() + i * psize, psize, "CPUARMState.vfp.pregs"));
+		VMCOREFS_TRY(r.read_bytes(p + i * pstride, sve.p.data() + i * psize, psize,
+					  "CPUARMState.vfp.pregs"));
 	return sve;
 }
 
