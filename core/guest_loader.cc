@@ -1,21 +1,18 @@
 #include "guest_loader.h"
 
 #include <algorithm>
-#include <elf.h>
 
 #include "debug_info.h"
 #include "dwarf_types.h"
 #include "elf_note.h"
 #include "executable_check.h"
+#include "guest_arch.h"
 #include "guest_block_walker.h"
 #include "guest_memory_resolver.h"
-#include "kernel_text_alias.h"
-#include "note_fields.h"
 #include "qemu_identity.h"
 #include "qemu_reader.h"
 #include "ramblock_walker.h"
 #include "vmcoreinfo.h"
-#include "x86_notes.h"
 
 namespace vmcorefs {
 namespace {
@@ -97,25 +94,20 @@ Error unless_truncated(const ProcessCore &core, Error error)
 }
 
 // The CPU notes, then VMCOREINFO, as dump-guest-memory orders them.
-Result<void> add_notes(QemuReader &reader, GuestMemoryMap &map)
+Result<void> add_notes(QemuReader &reader, const GuestArch &arch, GuestMemoryMap &map)
 {
-	auto cpus = read_x86_cpus(reader, map.accelerator);
+	auto cpus = arch.cpu_notes(reader, map.accelerator);
 	if (!cpus)
 		return cpus.take_error();
-	auto state = reader.layout("QEMUCPUState");
-	X86Notes notes = build_x86_notes(*cpus, state ? state->size() : qemu_cpu_state_size);
-	map.notes = std::move(notes.bytes);
-	map.elf_machine = notes.elf_machine;
-	map.elf_class = x86_elf_class(map.elf_machine, map.blocks);
-	for (const auto &cpu : cpus->cpus)
-		map.vcpus.push_back({cpu.cpu_index, cpu.current});
-	map.warnings.insert(map.warnings.end(), notes.warnings.begin(), notes.warnings.end());
+	map.notes = std::move(cpus->bytes);
+	map.elf_machine = cpus->elf_machine;
+	map.elf_class = arch.elf_class(map);
+	map.vcpus = std::move(cpus->vcpus);
+	map.warnings.insert(map.warnings.end(), cpus->warnings.begin(), cpus->warnings.end());
 	Vmcoreinfo vmcoreinfo = find_vmcoreinfo(reader, map, map.warnings);
 	map.notes.insert(map.notes.end(), vmcoreinfo.note.begin(), vmcoreinfo.note.end());
 	map.vmcoreinfo_source = vmcoreinfo.source;
-	if (map.elf_machine == EM_X86_64)
-		if (auto alias = x86_64_kernel_text_alias(vmcoreinfo.text, map))
-			map.aliases.push_back(*alias);
+	map.aliases = arch.aliases(vmcoreinfo.text, map);
 	// binutils' readelf -n fails on an empty PT_NOTE; crash and drgn ignore unknown notes.
 	if (map.notes.empty()) {
 		static const char why[] = "no CPU notes (registers stale) and no VMCOREINFO";
@@ -154,7 +146,10 @@ Result<GuestMemoryMap> walk_guest(const ProcessCore &core, const DebugInfo &debu
 	resolve_guest_memory(core, map);
 	if (map.segments.empty())
 		return no_guest_ram(reader, map);
-	if (auto notes = add_notes(reader, map); !notes)
+	auto arch = find_guest_arch(reader);
+	if (!arch)
+		return arch.take_error();
+	if (auto notes = add_notes(reader, **arch, map); !notes)
 		return unless_truncated(core, notes.take_error());
 	return map;
 }

@@ -28,7 +28,33 @@ std::optional<uint64_t> parse(const std::string &text, const std::string &key, i
 	return v;
 }
 
+// The segment holding all of physical [start, start + length), if one does.
+const GuestSegment *segment_holding(const GuestMemoryMap &map, uint64_t start, uint64_t length)
+{
+	for (const GuestSegment &s : map.segments)
+		if (s.start <= start && start < s.end && length <= s.end - start)
+			return &s;
+	return nullptr;
+}
+
 } // namespace
+
+std::optional<MemoryAlias> aarch64_kernel_image_alias(const std::string &vmcoreinfo,
+						      const GuestMemoryMap &map)
+{
+	auto voffset = parse(vmcoreinfo, "NUMBER(kimage_voffset)", 16);
+	auto stext = parse(vmcoreinfo, "SYMBOL(_stext)", 16);
+	auto pgd = parse(vmcoreinfo, "SYMBOL(swapper_pg_dir)", 16);
+	auto page_size = parse(vmcoreinfo, "PAGESIZE", 10);
+	if (!voffset || !stext || !pgd || !page_size || *pgd < *stext ||
+	    *pgd - *stext > UINT64_MAX - *page_size)
+		return std::nullopt;
+	uint64_t length = *pgd - *stext + *page_size;
+	uint64_t physical = *stext - *voffset;
+	if (!segment_holding(map, physical, length))
+		return std::nullopt;
+	return MemoryAlias{*stext, physical, length};
+}
 
 std::optional<MemoryAlias> x86_64_kernel_text_alias(const std::string &vmcoreinfo,
 						    const GuestMemoryMap &map)

@@ -64,6 +64,24 @@ Result<uint64_t> StructReader::read_uint(uint64_t base, const Field &f) const
 	}
 }
 
+Result<void> StructReader::read_uint_array(uint64_t base, const Field &array, uint64_t *out,
+					   size_t count) const
+{
+	uint64_t stride = array_stride(array.type);
+	if (stride == 0 || stride > 8 || array.size < count * stride)
+		return make_error(ErrorCode::bad_structure, core_.path(),
+				  "field " + array.path + " is not an array of " +
+					  std::to_string(count) + " integers");
+	Field element{array.offset, stride, {}, array.path};
+	for (size_t i = 0; i < count; i++, element.offset += stride) {
+		auto v = read_uint(base, element);
+		if (!v)
+			return v.take_error();
+		out[i] = *v;
+	}
+	return {};
+}
+
 Result<uint64_t> StructReader::read_int128(uint64_t base, const Field &f) const
 {
 	std::byte buf[16];

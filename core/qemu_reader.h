@@ -34,6 +34,10 @@ public:
 
 	// The unsigned integer (1, 2, 4 or 8 bytes) of field f of the struct at base.
 	Result<uint64_t> read_uint(uint64_t base, const Field &f) const;
+	// The first count elements of an array-of-integers field (target_ulong regs[]), with the
+	// element size from DWARF.
+	Result<void> read_uint_array(uint64_t base, const Field &array, uint64_t *out,
+				     size_t count) const;
 	// The low 64 bits of an Int128 field, which must have a zero high half (as int128_get64
 	// asserts in QEMU).
 	Result<uint64_t> read_int128(uint64_t base, const Field &f) const;

@@ -1,12 +1,10 @@
 #include "x86_cpu_state.h"
 
-#include <unordered_set>
+#include "cpu_list.h"
 
 namespace vmcorefs {
 namespace {
 
-// QEMU's limit is a few thousand vCPUs; a longer list is corrupt.
-constexpr size_t max_cpus = 1 << 16;
 // EFLAGS bits QEMU keeps in CC_SRC while a TCG vCPU runs: O S Z A P C, and DF in env->df.
 constexpr uint64_t arithmetic_flags = 0x8d5;
 constexpr uint64_t direction_flag = 1 << 10;
@@ -17,8 +15,7 @@ struct SegmentFields {
 };
 
 struct CpuFields {
-	Field list_first, next, cpu_index, running, env;
-	std::optional<Field> vcpu_dirty, hwaccel_synchronized;
+	Field env;
 	Field regs, eip, eflags, cc_src, cc_op, df, hflags, segs, ldt, tr, gdt, idt, cr;
 	std::optional<Field> kernelgsbase;
 	SegmentFields segment;
@@ -48,22 +45,11 @@ Result<void> look_up_env(QemuReader &r, CpuFields &f)
 Result<CpuFields> look_up_fields(QemuReader &r)
 {
 	CpuFields f;
-	auto list = r.layout("CPUTailQ");
-	auto cpu = r.layout("CPUState");
 	// X86CPU is a typedef of struct ArchCPU (7.2 to 10.0); env is found by name in it, as its
 	// offset moved when 8.2 moved CPUNegativeOffsetState into CPUState.
 	auto arch = r.layout({"X86CPU", "ArchCPU"});
-	for (const Error *e : {list ? nullptr : &list.error(), cpu ? nullptr : &cpu.error(),
-			       arch ? nullptr : &arch.error()})
-		if (e)
-			return *e;
-	VMCOREFS_TRY(list->fields({{"tqh_first", &f.list_first}}));
-	VMCOREFS_TRY(cpu->fields({{"node.tqe_next", &f.next}, {"cpu_index", &f.cpu_index},
-				  {"running", &f.running}}));
-	// vcpu_dirty (7.2 to 10.0); a proposed rename makes it its negation, hwaccel_synchronized.
-	// Neither: registers count as stale under KVM (registers_current).
-	if (auto d = cpu->field({"vcpu_dirty", "hwaccel_synchronized"}))
-		(d->path == "vcpu_dirty" ? f.vcpu_dirty : f.hwaccel_synchronized) = *d;
+	if (!arch)
+		return arch.take_error();
 	VMCOREFS_TRY(arch->fields({{"env", &f.env}}));
 	VMCOREFS_TRY(look_up_env(r, f));
 	return f;
@@ -82,26 +68,6 @@ Result<X86Segment> read_segment(QemuReader &r, const SegmentFields &s, uint64_t 
 	seg = {static_cast<uint32_t>(*selector), static_cast<uint32_t>(*limit),
 	       static_cast<uint32_t>(*flags), *base};
 	return seg;
-}
-
-// Reads `count` consecutive values of an array field (target_ulong regs[], cr[]), with the
-// element size from DWARF.
-Result<void> read_array(QemuReader &r, uint64_t base, const Field &array, uint64_t *out,
-			size_t count)
-{
-	uint64_t stride = array_stride(array.type);
-	if (stride == 0 || stride > 8 || array.size < count * stride)
-		return make_error(ErrorCode::bad_structure, r.core().path(),
-				  "field " + array.path + " is not an array of " +
-					  std::to_string(count) + " integers");
-	Field element{array.offset, stride, {}, array.path};
-	for (size_t i = 0; i < count; i++, element.offset += stride) {
-		auto v = r.read_uint(base, element);
-		if (!v)
-			return v.take_error();
-		out[i] = *v;
-	}
-	return {};
 }
 
 Result<void> read_segments(QemuReader &r, const CpuFields &f, uint64_t env, X86CpuState &s)
@@ -127,8 +93,8 @@ Result<void> read_segments(QemuReader &r, const CpuFields &f, uint64_t env, X86C
 
 Result<void> read_scalars(QemuReader &r, const CpuFields &f, uint64_t env, X86CpuState &s)
 {
-	VMCOREFS_TRY(read_array(r, env, f.regs, s.regs, 16));
-	VMCOREFS_TRY(read_array(r, env, f.cr, s.cr, 5));
+	VMCOREFS_TRY(r.read_uint_array(env, f.regs, s.regs, 16));
+	VMCOREFS_TRY(r.read_uint_array(env, f.cr, s.cr, 5));
 	auto rip = r.read_uint(env, f.eip);
 	auto eflags = r.read_uint(env, f.eflags);
 	auto hflags = r.read_uint(env, f.hflags);
@@ -168,38 +134,16 @@ Result<void> fold_lazy_flags(QemuReader &r, const CpuFields &f, uint64_t env, X8
 	return {};
 }
 
-Result<bool> registers_current(QemuReader &r, const CpuFields &f, uint64_t cpu,
-			       const std::string &accelerator)
-{
-	if (accelerator != "kvm")
-		return true;
-	if (f.vcpu_dirty)
-		return r.read_bool(cpu, *f.vcpu_dirty);
-	if (f.hwaccel_synchronized) {
-		auto synced = r.read_bool(cpu, *f.hwaccel_synchronized);
-		if (!synced)
-			return synced.take_error();
-		return !*synced;
-	}
-	return false;
-}
-
-Result<X86CpuState> read_cpu(QemuReader &r, const CpuFields &f, uint64_t cpu,
+Result<X86CpuState> read_cpu(QemuReader &r, const CpuFields &f, const VcpuRef &vcpu,
 			     const std::string &accelerator)
 {
 	X86CpuState s;
-	uint64_t env = cpu + f.env.offset;
-	auto index = r.read_uint(cpu, f.cpu_index);
-	auto current = registers_current(r, f, cpu, accelerator);
-	auto running = r.read_bool(cpu, f.running);
-	if (!index || !current || !running)
-		return !index ? index.take_error()
-			      : !current ? current.take_error() : running.take_error();
-	s.cpu_index = static_cast<int32_t>(*index);
-	s.current = *current;
+	uint64_t env = vcpu.address + f.env.offset;
+	s.cpu_index = vcpu.cpu_index;
+	s.current = vcpu.current;
 	VMCOREFS_TRY(read_scalars(r, f, env, s));
 	VMCOREFS_TRY(read_segments(r, f, env, s));
-	if (accelerator == "tcg" && *running)
+	if (accelerator == "tcg" && vcpu.running)
 		VMCOREFS_TRY(fold_lazy_flags(r, f, env, s));
 	return s;
 }
@@ -208,31 +152,18 @@ Result<X86CpuState> read_cpu(QemuReader &r, const CpuFields &f, uint64_t cpu,
 
 Result<X86Cpus> read_x86_cpus(QemuReader &r, const std::string &accelerator)
 {
+	auto vcpus = walk_cpu_list(r, accelerator);
+	if (!vcpus)
+		return vcpus.take_error();
 	auto fields = look_up_fields(r);
 	if (!fields)
 		return fields.take_error();
-	// The global CPU list: cpus_queue since 8.2, cpus before.
-	auto head = r.global({"cpus_queue", "cpus"});
-	if (!head)
-		return head.take_error();
-	auto cpu = r.read_uint(*head, fields->list_first);
-	if (!cpu)
-		return cpu.take_error();
 	X86Cpus out;
-	std::unordered_set<uint64_t> seen;
-	while (*cpu != 0) {
-		if (!seen.insert(*cpu).second || out.cpus.size() >= max_cpus)
-			return make_error(ErrorCode::bad_structure, r.core().path(),
-					  "the CPU list loops or is absurdly long (at " + hex(*cpu) +
-						  ")",
-					  *cpu);
-		auto state = read_cpu(r, *fields, *cpu, accelerator);
+	for (const VcpuRef &vcpu : *vcpus) {
+		auto state = read_cpu(r, *fields, vcpu, accelerator);
 		if (!state)
 			return state.take_error();
 		out.cpus.push_back(*state);
-		cpu = r.read_uint(*cpu, fields->next);
-		if (!cpu)
-			return cpu.take_error();
 	}
 	return out;
 }

@@ -1,6 +1,7 @@
 #include "info_render.h"
 
 #include <cinttypes>
+#include <elf.h>
 
 #include "string_format.h"
 
@@ -54,9 +55,9 @@ std::string render_absent(const GuestMemoryMap &map)
 const char *machine_name(uint16_t machine)
 {
 	switch (machine) {
-	case 62: return "x86_64";
-	case 3: return "i386";
-	case 183: return "aarch64";
+	case EM_X86_64: return "x86_64";
+	case EM_386: return "i386";
+	case EM_AARCH64: return "aarch64";
 	default: return "unknown";
 	}
 }
@@ -71,10 +72,12 @@ std::string render_notes(const GuestMemoryMap &map)
 {
 	std::string out = format("guest:       %s, %zu vCPUs\n", machine_name(map.elf_machine),
 				 map.vcpus.size());
+	const char *current = map.elf_machine == EM_AARCH64
+				      ? "registers current (NT_PRSTATUS and NT_PRFPREG notes)"
+				      : "registers current (NT_PRSTATUS and QEMU notes)";
 	for (const auto &cpu : map.vcpus)
 		out += format("  vCPU %d:    %s\n", cpu.cpu_index,
-			      cpu.registers_current ? "registers current (NT_PRSTATUS and QEMU notes)"
-						    : "registers stale (no notes)");
+			      cpu.registers_current ? current : "registers stale (no notes)");
 	out += format("vmcore:      %s\n", class_name(map.elf_class));
 	out += "VMCOREINFO:  " + (map.vmcoreinfo_source.empty() ? "none" : map.vmcoreinfo_source) +
 	       "\n";

@@ -25,6 +25,10 @@ Components: main
 Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
 SRC
 
+# The arm64 harness guest downloads Debian's arm64 kernel and busybox-static (apt-get download
+# PKG:arm64, never installed), which needs arm64 package lists.
+dpkg --add-architecture arm64
+
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -q
 apt-get install -y -q --no-install-recommends \

@@ -1,18 +1,34 @@
 #!/bin/sh
-# Builds qemu-system-x86_64 with full debug info from a Debian source package, once per package
-# version, into the cache: $VMCOREFS_CACHE/qemu-<version>/bin/qemu-system-x86_64.
+# Builds qemu-system-TARGET with full debug info from a Debian source package, once per package
+# version and target, into the cache: $VMCOREFS_CACHE/qemu-<version>/bin/qemu-system-x86_64, or
+# $VMCOREFS_CACHE/qemu-<version>-<target>/bin/qemu-system-<target> for other targets (a directory
+# of its own, so adding a target never invalidates or rebuilds the x86_64 one).
 # Debian's binary is stripped and its DWARF is not in the main archive, so the tests need their own.
-# usage: build-qemu.sh [SUITE]   SUITE: bookworm (default: Debian 12's QEMU 7.2) or
+# usage: build-qemu.sh [SUITE [TARGET]]   SUITE: bookworm (default: Debian 12's QEMU 7.2) or
 # bookworm-backports (QEMU 10.0). The newest version in SUITE or its -updates/-security is built.
+# TARGET: x86_64 (default) or aarch64.
 # Prints the path of the binary on stdout.
 set -eu
 cache=${VMCOREFS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/vmcorefs}
 suite=${1:-bookworm}
+target=${2:-x86_64}
+case $target in
+# Only what the harness boots: a pc/q35 guest under TCG or KVM.
+x86_64) suffix='' features='--enable-tcg --enable-kvm' ;;
+# A virt guest under TCG (the host is x86_64); virt describes itself to the guest in a device tree.
+# The minimal device config has the virt board (and sbsa-ref) but none of the ~40 32-bit Arm
+# boards, which would double the build time.
+aarch64)
+	suffix=-aarch64
+	features='--enable-tcg --enable-fdt=system --with-devices-aarch64=minimal'
+	;;
+*) echo "build-qemu: unknown target $target (x86_64 or aarch64)" >&2; exit 2 ;;
+esac
 version=$(apt-cache madison qemu | awk -F' [|] ' -v re=" $suite(-updates|-security)?/[^ ]* Sources\$" \
 	'$3 ~ re { gsub(/ /, "", $2); print $2 }' | sort -V | tail -n 1)
 [ -n "$version" ] || { echo "build-qemu: no qemu source package in $suite (is there a deb-src line?)" >&2; exit 1; }
-dir=$cache/qemu-$(echo "$version" | tr ':~' '__')
-bin=$dir/bin/qemu-system-x86_64
+dir=$cache/qemu-$(echo "$version" | tr ':~' '__')$suffix
+bin=$dir/bin/qemu-system-$target
 if [ -x "$bin" ]; then echo "$bin"; exit 0; fi
 
 rm -rf "$dir.tmp"; mkdir -p "$dir.tmp/src"
@@ -34,14 +50,14 @@ else
 fi
 src=$(find . -maxdepth 1 -type d -name 'qemu-*' -print -quit)
 mkdir "$src/build" && cd "$src/build"
-# Only what the harness boots: a pc/q35 guest under TCG or KVM. --enable-debug-info keeps the
-# DWARF vmcorefs reads; -O2 matches Debian's optimisation level so struct layouts are the same.
-../configure --prefix="$dir" --target-list=x86_64-softmmu --without-default-features \
-	--enable-tcg --enable-kvm --enable-debug-info --disable-strip --disable-werror \
+# --enable-debug-info keeps the DWARF vmcorefs reads; -O2 matches Debian's optimisation level so
+# struct layouts are the same.
+../configure --prefix="$dir" --target-list=$target-softmmu --without-default-features \
+	$features --enable-debug-info --disable-strip --disable-werror \
 	--disable-docs --extra-cflags=-O2 ${extra:-} >&2
-ninja -j"$(nproc)" qemu-system-x86_64 >&2
+ninja -j"$(nproc)" qemu-system-$target >&2
 mkdir -p "$dir.tmp/bin"
-cp qemu-system-x86_64 "$dir.tmp/bin/"
+cp qemu-system-$target "$dir.tmp/bin/"
 cd "$dir.tmp" && rm -rf src
 mv "$dir.tmp" "$dir"
 echo "$bin"

@@ -1,16 +1,21 @@
 #!/bin/sh
-# Puts Debian's current amd64 kernel, the modules the harness guest loads and the matching debug
-# vmlinux into the cache, once per kernel version:
+# Puts Debian's current kernel for ARCH (amd64 by default, or arm64), the modules the harness guest
+# loads and the matching debug vmlinux into the cache, once per kernel version:
 # $VMCOREFS_CACHE/linux-<version>/{vmlinuz,vmlinux,*.ko}. The modules are qemu_fw_cfg (VMCOREINFO)
-# and virtio_mem with the virtio modules it needs (not built into Debian's kernel). Only vmlinux is
-# taken from the ~850 MB -dbg package. Prints the directory on stdout.
+# and, on amd64, virtio_mem with the virtio modules it needs (not built into Debian's kernel). Only
+# vmlinux is taken from the ~850 MB -dbg package. A foreign ARCH needs `dpkg --add-architecture
+# ARCH` (install-deps.sh does it for arm64); the packages are only downloaded, never installed.
+# Prints the directory on stdout.
 set -eu
 cache=${VMCOREFS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/vmcorefs}
-pkg=$(apt-cache depends linux-image-amd64 | sed -n 's/^ *Depends: \(linux-image-[0-9].*\)$/\1/p' | head -n 1)
-[ -n "$pkg" ] || { echo "fetch-kernel: cannot resolve linux-image-amd64" >&2; exit 1; }
+arch=${1:-amd64}
+pkg=$(apt-cache depends "linux-image-$arch:$arch" | sed -n 's/^ *Depends: \(linux-image-[0-9][^:]*\).*$/\1/p' | head -n 1)
+[ -n "$pkg" ] || { echo "fetch-kernel: cannot resolve linux-image-$arch:$arch" >&2; exit 1; }
 release=${pkg#linux-image-}
 dir=$cache/linux-$release
-modules="firmware/qemu_fw_cfg virtio/virtio_ring virtio/virtio virtio/virtio_pci_modern_dev
+# Only the amd64 guest has a virtio-mem scenario.
+modules=firmware/qemu_fw_cfg
+[ "$arch" != amd64 ] || modules="$modules virtio/virtio_ring virtio/virtio virtio/virtio_pci_modern_dev
 virtio/virtio_pci_legacy_dev virtio/virtio_pci virtio/virtio_mem"
 
 have_modules() {
@@ -39,7 +44,7 @@ if [ -f "$dir/vmlinux" ]; then
 		rm -rf "$dir/dl"; mkdir -p "$dir/dl"
 		cd "$dir/dl"
 		echo "fetch-kernel: downloading $pkg for its modules" >&2
-		apt-get download -q "$pkg" >&2
+		apt-get download -q "$pkg:$arch" >&2
 		extract_modules "$dir"
 		cd .. && rm -rf dl
 	fi
@@ -49,7 +54,7 @@ fi
 rm -rf "$dir.tmp"; mkdir -p "$dir.tmp/dl"
 cd "$dir.tmp/dl"
 echo "fetch-kernel: downloading $pkg and $pkg-dbg" >&2
-apt-get download -q "$pkg" "$pkg-dbg" >&2
+apt-get download -q "$pkg:$arch" "$pkg-dbg:$arch" >&2
 dpkg-deb --fsys-tarfile "$pkg"_*.deb | tar -x "./boot/vmlinuz-$release"
 dpkg-deb --fsys-tarfile "$pkg-dbg"_*.deb | tar -x "./usr/lib/debug/boot/vmlinux-$release"
 mv "boot/vmlinuz-$release" ../vmlinuz

@@ -6,16 +6,36 @@
 # Exit status 77 (CTest's SKIP_RETURN_CODE) only when the scenario needs /dev/kvm and the machine
 # has none.
 set -eu
-usage() { echo "usage: make-scenario.sh idle|panic|novmcoreinfo|kvm|dumpoff|virtiomem|firmware-rom|firmware-flash|firmware-flash-above4g[-bigmem][-qemu10] OUTDIR" >&2; exit 2; }
+usage() { echo "usage: make-scenario.sh idle|panic|novmcoreinfo|kvm|dumpoff|virtiomem|firmware-rom|firmware-flash|firmware-flash-above4g[-bigmem|-arm64|-arm64sve|-arm64vhe][-qemu10] OUTDIR" >&2; exit 2; }
 [ $# -eq 2 ] || usage
 # Suffixes vary the QEMU under a scenario: -bigmem runs it on q35 with 4.5 GiB, so RAM below and
 # above the PCI hole are two guest-physical blocks of one RAMBlock (QEMU's dump and gcore then write
-# 4.5 GiB each; the kernel's core is sparse); -qemu10 uses QEMU 10.0 (Debian's backport) instead of
-# Debian 12's 7.2. The manifest's scenario= is the scenario without them; name= is all of it.
-name=$1 scenario=${1%-qemu10} qemu_suite=bookworm machine=pc machine_props='' memory=512 maxmem=
-accel_props=''
+# 4.5 GiB each; the kernel's core is sparse); -arm64 boots Debian's arm64 kernel in
+# qemu-system-aarch64 (virt, TCG) on a Cortex-A57, which has no SVE, and panics it from a process
+# with live floating-point state (make-initramfs.sh); -arm64sve does the same on -cpu max, which
+# has SVE (and SME, pointer authentication...); -arm64vhe also gives the vCPUs EL2
+# (virtualization=on), where the kernel runs as a VHE host (idle-arm64 keeps a 32-bit task
+# spinning, so that a vCPU is in AArch32 state); -qemu10 uses QEMU 10.0
+# (Debian's backport) instead of Debian 12's 7.2. The manifest's scenario= is the scenario without
+# them; name= is all of it.
+name=$1 scenario=${1%-qemu10} qemu_suite=bookworm machine=pc machine_props= memory=512 maxmem=
+accel_props= ram_idstr=pc.ram target=x86_64 kernel_arch=amd64 console=ttyS0 cpu=() panic_by=1
+notes_per_vcpu=2 idle_append=
 [ "$scenario" = "$name" ] || qemu_suite=bookworm-backports
-case $scenario in *-bigmem) scenario=${scenario%-bigmem} machine=q35 memory=4608 ;; esac
+case $scenario in
+*-bigmem) scenario=${scenario%-bigmem} machine=q35 memory=4608 ;;
+*-arm64)
+	scenario=${scenario%-arm64} machine=virt ram_idstr=mach-virt.ram
+	target=aarch64 kernel_arch=arm64 console=ttyAMA0 panic_by=fp idle_append=vmcorefs.aarch32=1
+	cpu=(-cpu cortex-a57)
+	;;
+*-arm64sve | *-arm64vhe)
+	[ "${scenario%-arm64vhe}" = "$scenario" ] || machine_props=,virtualization=on
+	scenario=${scenario%-arm64???} machine=virt ram_idstr=mach-virt.ram
+	target=aarch64 kernel_arch=arm64 console=ttyAMA0 panic_by=fp
+	cpu=(-cpu max) notes_per_vcpu=3
+	;;
+esac
 here=$(cd "$(dirname "$0")" && pwd)
 cpus=2
 
@@ -27,15 +47,15 @@ accel=tcg qemu_args=(-device vmcoreinfo) log=serial.log kernel=yes
 # everything it will do.
 debugcon=(-chardev file,id=fw,path=firmware.log -device isa-debugcon,iobase=0x402,chardev=fw)
 case $scenario in
-idle) append='' until='^VMCOREFS-READY ' ;;
+idle) append=$idle_append until='^VMCOREFS-READY ' ;;
 # Guest RAM marked MADV_DONTDUMP: the kernel core has its PT_LOAD with p_filesz 0, gcore has none
 # (tests/badinput). QEMU's own dump still reads it, so reference.vmcore is complete.
 dumpoff) qemu_args=(-device vmcoreinfo -machine dump-guest-core=off) append='' until='^VMCOREFS-READY ' ;;
 # The line after the panic message: by then the other vCPU is stopped and the panicking one idles.
-panic) append=vmcorefs.panic=1 until='end Kernel panic - not syncing: sysrq triggered crash' ;;
+panic) append=vmcorefs.panic=$panic_by until='end Kernel panic - not syncing: sysrq triggered crash' ;;
 # The guest still loads qemu_fw_cfg, but with no device to write to, VMCOREINFO exists only in
 # guest RAM: the reference dump has no VMCOREINFO note and vmcorefs has to find it by scanning.
-novmcoreinfo) qemu_args=() append=vmcorefs.panic=1 until='end Kernel panic - not syncing: sysrq triggered crash' ;;
+novmcoreinfo) qemu_args=() append=vmcorefs.panic=$panic_by until='end Kernel panic - not syncing: sysrq triggered crash' ;;
 # Stale registers: under KVM, QEMU's copy of a vCPU's registers is only brought up to date by a
 # sync, and nothing syncs a guest that merely runs. Firmware only, because Linux boots far too
 # slowly under the nested KVM of the test machines.
@@ -86,12 +106,12 @@ firmware-*)
 *) usage ;;
 esac
 
-qemu=$("$here/build-qemu.sh" $qemu_suite)
+qemu=$("$here/build-qemu.sh" $qemu_suite $target)
 if [ $kernel = yes ]; then
-	kdir=$("$here/fetch-kernel.sh")
+	kdir=$("$here/fetch-kernel.sh" $kernel_arch)
 	initrd=$("$here/make-initramfs.sh" "$kdir")
 	release=$(cat "$kdir/release")
-	boot=(-kernel "$kdir/vmlinuz" -initrd "$initrd" -append "console=ttyS0 panic=0 $append")
+	boot=(-kernel "$kdir/vmlinuz" -initrd "$initrd" -append "console=$console panic=0 $append")
 else
 	boot=()
 fi
@@ -114,7 +134,7 @@ elapsed() { echo $(($(date +%s) - start)); }
 
 # cwd = OUTDIR because a relative core_pattern (Debian's default "core") is relative to it.
 (cd "$out" && ulimit -c unlimited && exec "$qemu" -L /usr/share/qemu -L /usr/share/seabios \
-	-machine $machine$machine_props -m $memory${maxmem:+,maxmem=$maxmem} -smp $cpus -accel $accel$accel_props -nodefaults -display none "${qemu_args[@]}" "${boot[@]}" \
+	-machine $machine$machine_props "${cpu[@]}" -m $memory${maxmem:+,maxmem=$maxmem} -smp $cpus -accel $accel$accel_props -nodefaults -display none "${qemu_args[@]}" "${boot[@]}" \
 	-serial "file:$out/serial.log" -qmp "unix:$out/qmp.sock,server=on,wait=off") \
 	</dev/null >"$out/qemu.log" 2>&1 &
 pid=$!
@@ -152,6 +172,21 @@ if [ $accel = kvm ]; then
 	while [ "$(elapsed)" -lt 10 ]; do sleep 1; done
 	alive || fail "QEMU died while the firmware idled"
 else
+	# The 32-bit task spins in user mode, but a vCPU also spends time in the kernel (timer ticks
+	# are slow under TCG): stop until QEMU's register dump shows a vCPU in AArch32 state (a PSR=
+	# line; AArch64 state prints PSTATE=).
+	if [[ " $append " = *" vmcorefs.aarch32=1 "* ]]; then
+		registers='{"execute": "human-monitor-command", "arguments": {"command-line": "info registers -a"}}'
+		for ((try = 1; ; try++)); do
+			state=$(timeout 60 /usr/bin/python3 "$here/qmp.py" "$out/qmp.sock" stop "$registers") ||
+				fail "QMP stop + info registers failed or timed out"
+			grep -q '^PSR=' <<<"$state" && break
+			[ $try -lt 20 ] || fail "no vCPU in AArch32 state in 20 stops"
+			timeout 60 /usr/bin/python3 "$here/qmp.py" "$out/qmp.sock" cont || fail "QMP cont failed"
+			sleep 1
+		done
+		say "a vCPU is in AArch32 state (stop $try)"
+	fi
 	start=$(date +%s)
 	timeout 300 /usr/bin/python3 "$here/qmp.py" "$out/qmp.sock" stop \
 		"{\"execute\": \"dump-guest-memory\", \"arguments\": {\"paging\": false, \"protocol\": \"file:$out/reference.vmcore\"}}" ||
@@ -201,6 +236,11 @@ fi
 		echo "virtio_mem_addr=$virtio_mem_addr"
 		echo "virtio_mem_plugged=$virtio_mem_requested"
 	fi
+	echo "target=$target"
+	echo "ram_idstr=$ram_idstr" # the machine's RAM, its largest RAMBlock
+	# QEMU's CPU notes per vCPU: x86 NT_PRSTATUS and QEMU; aarch64 NT_PRSTATUS and NT_PRFPREG,
+	# and NT_ARM_SVE on -cpu max.
+	echo "notes_per_vcpu=$notes_per_vcpu"
 	echo "qemu=$qemu"
 	echo "qemu_pid=$pid"
 	echo "cpus=$cpus"

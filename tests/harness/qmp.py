@@ -4,9 +4,9 @@
 usage: qmp.py SOCKET 'COMMAND' '{"execute": ..., "arguments": ...}' ...
 A bare word is a command without arguments. qmp_capabilities is sent first. Each command waits
 for its own reply (events in between are skipped), so dump-guest-memory without detach returns
-only once the dump is written. A command that returns something other than {} (qom-get, say) has
-its return value printed on stdout as one line of JSON. No timeout of its own: callers bound it
-(timeout(1)).
+only once the dump is written. A command that returns text (human-monitor-command) has it printed
+on stdout as is; one that returns anything else but {} (qom-get, say) has its return value printed
+as one line of JSON. No timeout of its own: callers bound it (timeout(1)).
 """
 import json
 import socket
@@ -36,7 +36,9 @@ def main():
         msg = reply()
         if "error" in msg:
             sys.exit(f"qmp: {cmd['execute']}: {msg['error'].get('desc', msg['error'])}")
-        if msg["return"] != {}:
+        if isinstance(msg["return"], str):
+            sys.stdout.write(msg["return"])
+        elif msg["return"] != {}:
             print(json.dumps(msg["return"]), flush=True)
 
 

@@ -2,7 +2,9 @@
 # Checks that a scenario written by make-scenario.sh captured what it claims, using only peers'
 # tools, never vmcorefs. For a TCG guest, on QEMU's own reference vmcore: crash must open it and
 # name the guest's release (and, after a panic, the panic message), and its notes must be one
-# NT_PRSTATUS and one QEMU note per vCPU plus the guest's VMCOREINFO when QEMU had the device. For
+# NT_PRSTATUS and one QEMU note per vCPU plus the guest's VMCOREINFO when QEMU had the device (an
+# aarch64 guest: NT_PRSTATUS and NT_FPREGSET per vCPU; Debian's crash reads x86_64 vmcores only,
+# so the release and the panic message are looked for in the reference's bytes instead). For
 # the KVM guest, gdb must see in both process cores that KVM ran it and that no vCPU's registers
 # had been synchronised into QEMU. For the firmware guests (no Linux), readelf must show QEMU's
 # reference in the ELF class the scenario expects, EM_386, i386 register notes and the blocks that
@@ -14,7 +16,7 @@ manifest=$1/manifest
 case $1 in */kvm) [ -e /dev/kvm ] || { echo "selfcheck: SKIP: no /dev/kvm on this machine"; exit 77; } ;; esac
 [ -f "$manifest" ] || { echo "selfcheck: no $manifest (did make-scenario.sh succeed?)" >&2; exit 1; }
 get() { sed -n "s/^$1=//p" "$manifest"; }
-scenario=$(get scenario) cpus=$(get cpus)
+scenario=$(get scenario) cpus=$(get cpus) target=$(get target)
 fail() { echo "selfcheck: $scenario: $*" >&2; exit 1; }
 
 # gdb reads QEMU's own variables from each core: the accelerator and CPUState.vcpu_dirty, which
@@ -80,10 +82,25 @@ fi
 
 # readelf -n prints one "OWNER  0xSIZE<tab>DESCRIPTION" line per note; count owner + first word.
 notes=$(readelf -n "$reference" | awk '$2 ~ /^0x[0-9a-f]+$/ { print $1, $3 }' | sort | uniq -c | sed 's/^ *//')
-want="$cpus CORE NT_PRSTATUS
+if [ "$target" = aarch64 ]; then
+	want="$cpus CORE NT_FPREGSET
+$cpus CORE NT_PRSTATUS"
+	[ "$(get notes_per_vcpu)" != 3 ] || want+=$'\n'"$cpus LINUX NT_ARM_SVE"
+else
+	want="$cpus CORE NT_PRSTATUS
 $cpus QEMU Unknown"
+fi
 [ "$scenario" = novmcoreinfo ] || want+=$'\n'"1 VMCOREINFO Unknown"
 [ "$notes" = "$want" ] || fail "notes of $reference are"$'\n'"$notes"$'\n'"expected"$'\n'"$want"
+
+if [ "$target" = aarch64 ]; then
+	header=$(readelf -h "$reference")
+	grep -q 'Machine: *AArch64' <<<"$header" || fail "$reference is not an AArch64 vmcore"
+	grep -qaF "OSRELEASE=$release" "$reference" || fail "no OSRELEASE=$release in $reference"
+	[ -z "$panic" ] || grep -qaF "$panic" "$reference" || fail "no '$panic' in $reference"
+	echo "selfcheck: $scenario ($target): OK (notes of the reference:" $notes")"
+	exit 0
+fi
 
 sys=$(printf 'sys\nquit\n' | timeout 300 crash -s "$vmlinux" "$reference" 2>&1) && crashed=0 || crashed=$?
 # Without VMCOREINFO crash has to find KASLR through the QEMU notes' CR3 and IDT; whether it

@@ -4,22 +4,32 @@ stack of the CPU that panicked. Exits non-zero (with drgn's error) when drgn can
 Debian 12's drgn (0.0.22) takes a running task's registers from the NT_PRSTATUS note only when
 the note's pr_pid is the task's PID (kdump's convention); QEMU's notes carry cpu_index + 1. So
 the panic CPU's registers are taken from its note here (pr_pid = panic_cpu + 1), and its stack is
-read through drgn from RSP up and symbolised, as crash's bt does for such dumps."""
+read through drgn from the stack pointer up and symbolised, as crash's bt does for such dumps.
+When the CPU was stopped in an interrupt (its stack pointer on the IRQ stack), the panicking
+task's own stack is read too. x86_64 and aarch64 vmcores (the ELF header's e_machine says which);
+on aarch64 the pointer-authentication bits of return addresses (VMCOREINFO's KERNELPACMASK, set on
+-cpu max) are restored before symbolising."""
 import struct
 import sys
 
 import drgn
+from drgn.helpers.linux.percpu import per_cpu
 from drgn.helpers.linux.pid import for_each_task
 
 NT_PRSTATUS = 1
-PRSTATUS_REGS = 112  # offset of user_regs_struct in the x86_64 elf_prstatus
-RIP, RSP = 16, 19    # indexes of rip and rsp in user_regs_struct
+PRSTATUS_REGS = 112  # offset of pr_reg in the x86_64 and the arm64 elf_prstatus
+# e_machine: (registers in pr_reg, index of the program counter, index of the stack pointer);
+# x86_64's user_regs_struct has rip and rsp at 16 and 19, arm64's user_pt_regs pc and sp at 32, 31.
+REGISTERS = {62: (27, 16, 19), 183: (34, 32, 31)}
+THREAD_SIZE = 16384  # a kernel stack, on x86_64 and on arm64 with 4 KiB pages
 
 
-def prstatus_by_pid(path):
-    """{pr_pid: (rip, rsp)} from the vmcore's NT_PRSTATUS notes."""
+def read_notes(path):
+    """({pr_pid: (pc, sp)} from the vmcore's NT_PRSTATUS notes, its VMCOREINFO text)."""
     with open(path, "rb") as f:
         ehdr = f.read(64)
+        machine, = struct.unpack_from("<H", ehdr, 18)
+        count, pc, sp = REGISTERS[machine]
         phoff, = struct.unpack_from("<Q", ehdr, 32)
         phnum, = struct.unpack_from("<H", ehdr, 56)
         f.seek(phoff)
@@ -27,16 +37,26 @@ def prstatus_by_pid(path):
         note = next(p for p in phdrs if p[0] == 4)  # PT_NOTE
         f.seek(note[2])
         data = f.read(note[5])
-    regs, pos = {}, 0
+    regs, vmcoreinfo, pos = {}, "", 0
     while pos + 12 <= len(data):
         namesz, descsz, ntype = struct.unpack_from("<III", data, pos)
         desc = pos + 12 + (namesz + 3) // 4 * 4
-        if ntype == NT_PRSTATUS and data[pos + 12:pos + 16] == b"CORE":
+        name = data[pos + 12:pos + 12 + namesz].rstrip(b"\0")
+        if ntype == NT_PRSTATUS and name == b"CORE":
             pid, = struct.unpack_from("<I", data, desc + 32)
-            values = struct.unpack_from("<27Q", data, desc + PRSTATUS_REGS)
-            regs[pid] = (values[RIP], values[RSP])
+            values = struct.unpack_from(f"<{count}Q", data, desc + PRSTATUS_REGS)
+            regs[pid] = (values[pc], values[sp])
+        elif name == b"VMCOREINFO":
+            vmcoreinfo = data[desc:desc + descsz].decode(errors="replace")
         pos = desc + (descsz + 3) // 4 * 4
-    return regs
+    return regs, vmcoreinfo
+
+
+def pac_mask(vmcoreinfo):
+    for line in vmcoreinfo.splitlines():
+        if line.startswith("NUMBER(KERNELPACMASK)="):
+            return int(line.split("=", 1)[1], 0)
+    return 0
 
 
 def symbol_name(prog, address):
@@ -46,18 +66,33 @@ def symbol_name(prog, address):
         return None
 
 
-def panic_cpu_stack(prog, path, cpu):
-    rip, rsp = prstatus_by_pid(path)[cpu + 1]
-    frames = [symbol_name(prog, rip)]
-    for slot in range(1024):  # 8 KiB of stack holds the panic path comfortably
+def stack_frames(prog, start, words, pac):
+    """Names of the kernel text addresses among `words` stack words from start."""
+    text = range(prog.symbol("_stext").address, prog.symbol("_etext").address)
+    frames = []
+    for slot in range(words):
         try:
-            value = prog.read_u64(rsp + 8 * slot)
+            value = prog.read_u64(start + 8 * slot) | pac
         except drgn.FaultError:
             break
         name = symbol_name(prog, value)
-        if name and value >= 0xffffffff80000000:
+        if name and value in text:
             frames.append(name)
-    return [f for f in frames if f]
+    return frames
+
+
+def panic_cpu_stack(prog, path, cpu):
+    regs, vmcoreinfo = read_notes(path)
+    pc, sp = regs[cpu + 1]
+    pac = pac_mask(vmcoreinfo)
+    # 8 KiB of stack holds the panic path comfortably.
+    frames = [f for f in [symbol_name(prog, pc)] + stack_frames(prog, sp, 1024, pac) if f]
+    task = per_cpu(prog["runqueues"], cpu).curr
+    stack = task.stack.value_()
+    if "panic" not in frames and not stack <= sp < stack + THREAD_SIZE:
+        frames.append("|")  # the interrupted task's stack follows
+        frames += stack_frames(prog, stack, THREAD_SIZE // 8, pac)
+    return frames
 
 
 path, vmlinux, scenario = sys.argv[1:4]

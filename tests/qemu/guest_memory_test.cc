@@ -96,7 +96,8 @@ TEST_F(RealCore, BlockBytesAreQemus)
 	}
 }
 
-// NT_PRSTATUS and QEMU notes per vCPU and the VMCOREINFO note, byte for byte in QEMU's order.
+// The CPU notes (x86: NT_PRSTATUS and QEMU per vCPU; aarch64: NT_PRSTATUS and NT_PRFPREG) and the
+// VMCOREINFO note, byte for byte in QEMU's order.
 TEST_F(RealCore, NotesAreQemus)
 {
 	std::vector<std::byte> theirs;
@@ -111,9 +112,14 @@ TEST_F(RealCore, NotesAreQemus)
 		       note.desc.size());
 	}
 	// A Linux guest publishes VMCOREINFO; firmware alone does not.
-	size_t cpus = std::stoul(manifest_["cpus"]), vmcoreinfo = manifest_.count("release");
-	EXPECT_EQ(reference_->notes().size(), 2 * cpus + vmcoreinfo)
-		<< "NT_PRSTATUS and QEMU per vCPU, VMCOREINFO from a kernel";
+	auto number = [&](const char *key) {
+		return std::stoul(manifest_.count(key) ? manifest_[key] : "2");
+	};
+	size_t per_vcpu = number("notes_per_vcpu"), vcpus = number("cpus");
+	size_t vmcoreinfo = manifest_.count("release");
+	EXPECT_EQ(reference_->notes().size(), per_vcpu * vcpus + vmcoreinfo)
+		<< per_vcpu << " notes for each of " << vcpus << " vCPUs, " << vmcoreinfo
+		<< " VMCOREINFO";
 	EXPECT_TRUE(guest_.map.notes == theirs) << "notes differ (run vmcorefs --compare)";
 }
 
@@ -177,10 +183,13 @@ TEST_F(RealCore, IdentifiesQemu)
 	EXPECT_EQ(guest_.map.accelerator, "tcg");
 	EXPECT_TRUE(guest_.map.qemu_version.starts_with(version))
 		<< guest_.map.qemu_version << ", expected " << version;
-	// ram_list keeps the largest RAMBlock first: pc.ram, unless a device's memory is larger.
+	// ram_list keeps the largest RAMBlock first: the machine's RAM, unless a device's memory
+	// (virtio-mem's) is larger.
+	std::string ram = manifest_.count("ram_idstr") ? manifest_["ram_idstr"] : "pc.ram";
 	const auto &ramblocks = guest_.map.ramblocks;
 	EXPECT_TRUE(std::any_of(ramblocks.begin(), ramblocks.end(),
-				[](const auto &b) { return b.idstr == "pc.ram"; }));
+				[&](const auto &b) { return b.idstr == ram; }))
+		<< "no RAMBlock " << ram;
 }
 
 } // namespace

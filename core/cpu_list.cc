@@ -1,0 +1,95 @@
+#include "cpu_list.h"
+
+#include <optional>
+#include <unordered_set>
+
+namespace vmcorefs {
+namespace {
+
+// QEMU's limit is a few thousand vCPUs; a longer list is corrupt.
+constexpr size_t max_cpus = 1 << 16;
+
+struct ListFields {
+	Field list_first, next, cpu_index, running;
+	std::optional<Field> vcpu_dirty, hwaccel_synchronized;
+};
+
+Result<ListFields> look_up_fields(QemuReader &r)
+{
+	ListFields f;
+	auto list = r.layout("CPUTailQ");
+	auto cpu = r.layout("CPUState");
+	if (!list || !cpu)
+		return list ? cpu.take_error() : list.take_error();
+	VMCOREFS_TRY(list->fields({{"tqh_first", &f.list_first}}));
+	VMCOREFS_TRY(cpu->fields({{"node.tqe_next", &f.next}, {"cpu_index", &f.cpu_index},
+				  {"running", &f.running}}));
+	// vcpu_dirty (7.2 to 10.0); a proposed rename makes it its negation, hwaccel_synchronized.
+	// Neither: registers count as stale under KVM (registers_current).
+	if (auto d = cpu->field({"vcpu_dirty", "hwaccel_synchronized"}))
+		(d->path == "vcpu_dirty" ? f.vcpu_dirty : f.hwaccel_synchronized) = *d;
+	return f;
+}
+
+Result<bool> registers_current(QemuReader &r, const ListFields &f, uint64_t cpu,
+			       const std::string &accelerator)
+{
+	if (accelerator != "kvm")
+		return true;
+	if (f.vcpu_dirty)
+		return r.read_bool(cpu, *f.vcpu_dirty);
+	if (f.hwaccel_synchronized) {
+		auto synced = r.read_bool(cpu, *f.hwaccel_synchronized);
+		if (!synced)
+			return synced.take_error();
+		return !*synced;
+	}
+	return false;
+}
+
+Result<VcpuRef> read_vcpu(QemuReader &r, const ListFields &f, uint64_t cpu,
+			  const std::string &accelerator)
+{
+	auto index = r.read_uint(cpu, f.cpu_index);
+	auto current = registers_current(r, f, cpu, accelerator);
+	auto running = r.read_bool(cpu, f.running);
+	if (!index || !current || !running)
+		return !index ? index.take_error()
+			      : !current ? current.take_error() : running.take_error();
+	return VcpuRef{cpu, static_cast<int32_t>(*index), *current, *running};
+}
+
+} // namespace
+
+Result<std::vector<VcpuRef>> walk_cpu_list(QemuReader &r, const std::string &accelerator)
+{
+	auto fields = look_up_fields(r);
+	if (!fields)
+		return fields.take_error();
+	// The global CPU list: cpus_queue since 8.2, cpus before.
+	auto head = r.global({"cpus_queue", "cpus"});
+	if (!head)
+		return head.take_error();
+	auto cpu = r.read_uint(*head, fields->list_first);
+	if (!cpu)
+		return cpu.take_error();
+	std::vector<VcpuRef> out;
+	std::unordered_set<uint64_t> seen;
+	while (*cpu != 0) {
+		if (!seen.insert(*cpu).second || out.size() >= max_cpus)
+			return make_error(ErrorCode::bad_structure, r.core().path(),
+					  "the CPU list loops or is absurdly long (at " + hex(*cpu) +
+						  ")",
+					  *cpu);
+		auto vcpu = read_vcpu(r, *fields, *cpu, accelerator);
+		if (!vcpu)
+			return vcpu.take_error();
+		out.push_back(*vcpu);
+		cpu = r.read_uint(*cpu, fields->next);
+		if (!cpu)
+			return cpu.take_error();
+	}
+	return out;
+}
+
+} // namespace vmcorefs

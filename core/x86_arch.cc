@@ -1,0 +1,54 @@
+#include "x86_arch.h"
+
+#include <elf.h>
+
+#include "kernel_text_alias.h"
+#include "note_fields.h"
+#include "x86_notes.h"
+
+namespace vmcorefs {
+namespace {
+
+class X86Arch final : public GuestArch {
+public:
+	Result<CpuNotes> cpu_notes(QemuReader &reader,
+				   const std::string &accelerator) const override
+	{
+		auto cpus = read_x86_cpus(reader, accelerator);
+		if (!cpus)
+			return cpus.take_error();
+		auto state = reader.layout("QEMUCPUState");
+		X86Notes notes =
+			build_x86_notes(*cpus, state ? state->size() : qemu_cpu_state_size);
+		CpuNotes out{notes.elf_machine, std::move(notes.bytes), {},
+			     std::move(notes.warnings)};
+		for (const auto &cpu : cpus->cpus)
+			out.vcpus.push_back({cpu.cpu_index, cpu.current});
+		return out;
+	}
+
+	ElfClass elf_class(const GuestMemoryMap &map) const override
+	{
+		return x86_elf_class(map.elf_machine, map.blocks);
+	}
+
+	std::vector<MemoryAlias> aliases(const std::string &vmcoreinfo,
+					 const GuestMemoryMap &map) const override
+	{
+		if (map.elf_machine != EM_X86_64)
+			return {};
+		if (auto alias = x86_64_kernel_text_alias(vmcoreinfo, map))
+			return {*alias};
+		return {};
+	}
+};
+
+} // namespace
+
+const GuestArch &x86_arch()
+{
+	static const X86Arch arch;
+	return arch;
+}
+
+} // namespace vmcorefs
