@@ -19,7 +19,7 @@ usage() { echo "usage: make-scenario.sh idle|panic|novmcoreinfo|kvm|dumpoff|virt
 # (Debian's backport) instead of Debian 12's 7.2. The manifest's scenario= is the scenario without
 # them; name= is all of it.
 name=$1 scenario=${1%-qemu10} qemu_suite=bookworm machine=pc machine_props= memory=512 maxmem=
-accel_props= ram_idstr=pc.ram target=x86_64 kernel_arch=amd64 console=ttyS0 cpu=() panic_by=1
+ram_idstr=pc.ram target=x86_64 kernel_arch=amd64 console=ttyS0 cpu=() panic_by=1
 notes_per_vcpu=2 idle_append=
 [ "$scenario" = "$name" ] || qemu_suite=bookworm-backports
 case $scenario in
@@ -43,6 +43,9 @@ cpus=2
 # firmware only), and the line (a grep pattern) in the guest's console log that says the guest has
 # reached the state to capture.
 accel=tcg qemu_args=(-device vmcoreinfo) log=serial.log kernel=yes
+# gcore writes TCG's translation buffer whole, 1 GiB by default: 128 MiB, plenty for these guests,
+# keeps each gcore core 900 MB smaller (CI machines' disks are not large).
+accel_props=,tb-size=128
 # SeaBIOS logs to the debug port; its last line before retrying every 60 s says it has finished
 # everything it will do.
 debugcon=(-chardev file,id=fw,path=firmware.log -device isa-debugcon,iobase=0x402,chardev=fw)
@@ -60,7 +63,7 @@ novmcoreinfo) qemu_args=() append=vmcorefs.panic=$panic_by until='end Kernel pan
 # sync, and nothing syncs a guest that merely runs. Firmware only, because Linux boots far too
 # slowly under the nested KVM of the test machines.
 kvm)
-	accel=kvm log=firmware.log until='^No bootable device' kernel=no
+	accel=kvm accel_props= log=firmware.log until='^No bootable device' kernel=no
 	qemu_args=(-device vmcoreinfo "${debugcon[@]}")
 	if [ ! -e /dev/kvm ]; then echo "make-scenario: kvm: SKIP: no /dev/kvm on this machine" >&2; exit 77; fi
 	# /dev/kvm exists, so KVM is expected to work: anything else is a failure, never a skip.
@@ -90,8 +93,7 @@ virtiomem)
 firmware-*)
 	accel=tcg log=firmware.log until='^No bootable device' kernel=no memory=128
 	qemu_args=("${debugcon[@]}")
-	# gcore writes TCG's translation buffer whole: 64 MiB of it rather than the default 1 GiB.
-	accel_props=,tb-size=64
+	accel_props=,tb-size=64 # firmware needs even less
 	case $scenario in
 	firmware-rom) expected_class=ELF64 ;;
 	firmware-flash) expected_class=ELF32 ;;
@@ -175,7 +177,7 @@ else
 	# The 32-bit task spins in user mode, but a vCPU also spends time in the kernel (timer ticks
 	# are slow under TCG): stop until QEMU's register dump shows a vCPU in AArch32 state (a PSR=
 	# line; AArch64 state prints PSTATE=).
-	if [[ " $append " = *" vmcorefs.aarch32=1 "* ]]; then
+	if [[ " ${append:-} " = *" vmcorefs.aarch32=1 "* ]]; then
 		registers='{"execute": "human-monitor-command", "arguments": {"command-line": "info registers -a"}}'
 		for ((try = 1; ; try++)); do
 			state=$(timeout 60 /usr/bin/python3 "$here/qmp.py" "$out/qmp.sock" stop "$registers") ||
