@@ -3,21 +3,14 @@
 // and every spelling. The DWARF comes from a tiny C program shaped like QEMU 10.0's structures
 // (no env_ptr, neg moved into CPUState, the CPU list called cpus_queue).
 #include <algorithm>
-#include <cstdlib>
-#include <elfutils/libdw.h>
-#include <fcntl.h>
-#include <fstream>
 #include <gtest/gtest.h>
 #include <optional>
-#include <unistd.h>
 
-#include "core_builder.h"
+#include "compiled_dwarf.h"
 #include "dwarf_types.h"
 
 namespace vmcorefs {
 namespace {
-
-using test::TempDir;
 
 constexpr char qemu10_like[] = R"(
 struct CPUState { int cpu_index; _Bool running; _Bool vcpu_dirty; long neg[4]; };
@@ -34,25 +27,9 @@ class DwarfNames : public testing::Test {
 protected:
 	void SetUp() override
 	{
-		std::ofstream(dir_.file("q.c")) << qemu10_like;
-		std::string binary = dir_.file("q");
-		std::string command = std::string(VMCOREFS_TEST_CC) + " -g -O0 -o " + binary + " " +
-				      dir_.file("q.c") + " 2>/dev/null";
-		if (std::system(command.c_str()) != 0)
-			GTEST_SKIP() << "no C compiler (" << VMCOREFS_TEST_CC << ")";
-		fd_ = open(binary.c_str(), O_RDONLY | O_CLOEXEC);
-		ASSERT_GE(fd_, 0);
-		dwarf_ = dwarf_begin(fd_, DWARF_C_READ);
-		ASSERT_NE(dwarf_, nullptr) << dwarf_errmsg(-1);
-		types_.emplace(dwarf_);
-	}
-	void TearDown() override
-	{
-		types_.reset();
-		if (dwarf_)
-			dwarf_end(dwarf_);
-		if (fd_ >= 0)
-			close(fd_);
+		program_.emplace(qemu10_like);
+		ASSERT_EQ(program_->error(), "");
+		types_.emplace(program_->dwarf());
 	}
 	bool recorded(const std::string &line) const
 	{
@@ -60,9 +37,7 @@ protected:
 		return std::find(m.begin(), m.end(), line) != m.end();
 	}
 
-	TempDir dir_;
-	int fd_ = -1;
-	Dwarf *dwarf_ = nullptr;
+	std::optional<test::CompiledDwarf> program_; // before types_, which reads it
 	std::optional<DwarfTypes> types_;
 };
 

@@ -1,14 +1,10 @@
 // RamDiscardManagers reading a virtio-mem device out of a synthetic core: the manager's QOM type,
 // the device's bitmap and the region it manages, all placed where the DWARF of a tiny C program
 // shaped like QEMU's structures says they are (field order and sizes deliberately not QEMU's).
-#include <cstdlib>
-#include <elfutils/libdw.h>
-#include <fcntl.h>
-#include <fstream>
 #include <gtest/gtest.h>
 #include <optional>
-#include <unistd.h>
 
+#include "compiled_dwarf.h"
 #include "core_builder.h"
 #include "dwarf_types.h"
 #include "process_core.h"
@@ -48,26 +44,10 @@ class RamDiscardManagerTest : public testing::Test {
 protected:
 	void SetUp() override
 	{
-		std::ofstream(dir_.file("q.c")) << qemu_like;
-		std::string binary = dir_.file("q");
-		std::string command = std::string(VMCOREFS_TEST_CC) + " -g -O0 -o " + binary + " " +
-				      dir_.file("q.c") + " 2>/dev/null";
-		ASSERT_EQ(std::system(command.c_str()), 0)
-			<< "cannot compile with " << VMCOREFS_TEST_CC;
-		fd_ = open(binary.c_str(), O_RDONLY | O_CLOEXEC);
-		ASSERT_GE(fd_, 0);
-		dwarf_ = dwarf_begin(fd_, DWARF_C_READ);
-		ASSERT_NE(dwarf_, nullptr) << dwarf_errmsg(-1);
-		types_.emplace(dwarf_);
+		program_.emplace(qemu_like);
+		ASSERT_EQ(program_->error(), "");
+		types_.emplace(program_->dwarf());
 		builder_.add_sparse_load(heap, 0x10000);
-	}
-	void TearDown() override
-	{
-		types_.reset();
-		if (dwarf_)
-			dwarf_end(dwarf_);
-		if (fd_ >= 0)
-			close(fd_);
 	}
 
 	uint64_t offset(const char *type, const char *field)
@@ -127,8 +107,7 @@ protected:
 	}
 
 	TempDir dir_;
-	int fd_ = -1;
-	Dwarf *dwarf_ = nullptr;
+	std::optional<test::CompiledDwarf> program_; // before types_, which reads it
 	std::optional<DwarfTypes> types_;
 	CoreBuilder builder_;
 };
