@@ -8,6 +8,8 @@
 #include <gelf.h>
 #include <unistd.h>
 
+#include "regular_file.h"
+
 namespace vmcorefs {
 namespace {
 
@@ -63,11 +65,13 @@ struct AltLink {
 AltLink read_alt_link(const char *path)
 {
 	AltLink link;
-	int fd = path ? ::open(path, O_RDONLY | O_CLOEXEC) : -1;
-	if (fd < 0)
+	if (!path)
+		return link;
+	auto fd = open_regular_file(path);
+	if (!fd)
 		return link;
 	elf_version(EV_CURRENT);
-	Elf *elf = elf_begin(fd, ELF_C_READ_MMAP, nullptr);
+	Elf *elf = elf_begin(fd->get(), ELF_C_READ_MMAP, nullptr);
 	size_t names;
 	if (elf && elf_getshdrstrndx(elf, &names) == 0) {
 		for (Elf_Scn *scn = elf_nextscn(elf, nullptr); scn; scn = elf_nextscn(elf, scn)) {
@@ -91,7 +95,6 @@ AltLink read_alt_link(const char *path)
 	}
 	if (elf)
 		elf_end(elf);
-	::close(fd);
 	return link;
 }
 
@@ -107,12 +110,12 @@ int find_alt_below_dirs(const AltLink &link, const DebugSearch &search, char **f
 		return -1;
 	for (const auto &dir : search.dirs) {
 		std::string path = dir + std::string(name.substr(default_debug_dir.size()));
-		if (file_build_id(path) != link.id)
+		auto id = file_build_id(path);
+		if (!id || *id != link.id)
 			continue;
-		int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-		if (fd >= 0) {
+		if (auto fd = open_regular_file(path)) {
 			*file_name = strdup(path.c_str());
-			return fd;
+			return fd->release();
 		}
 	}
 	return -1;
@@ -135,10 +138,11 @@ int find_debuginfo(Dwfl_Module *mod, void **userdata, const char *modname, Dwarf
 		alt = read_alt_link(file_name);
 	bool for_alt = !alt.name.empty() && alt.name == debuglink_file;
 	if (search && !for_alt && !search->user_debuginfo.empty()) {
-		int fd = ::open(search->user_debuginfo.c_str(), O_RDONLY | O_CLOEXEC);
-		if (fd >= 0)
-			*debuginfo_file_name = strdup(search->user_debuginfo.c_str());
-		return fd;
+		auto fd = open_regular_file(search->user_debuginfo);
+		if (!fd)
+			return -1;
+		*debuginfo_file_name = strdup(search->user_debuginfo.c_str());
+		return fd->release();
 	}
 	int fd = dwfl_standard_find_debuginfo(mod, userdata, modname, base, file_name,
 					      debuglink_file, debuglink_crc, debuginfo_file_name);
@@ -179,14 +183,14 @@ std::string build_id_hex(const std::vector<uint8_t> &id)
 	return out;
 }
 
-std::vector<uint8_t> file_build_id(const std::string &path)
+Result<std::vector<uint8_t>> file_build_id(const std::string &path)
 {
 	std::vector<uint8_t> id;
-	int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return id;
+	auto fd = open_regular_file(path);
+	if (!fd)
+		return fd.take_error();
 	elf_version(EV_CURRENT);
-	if (Elf *elf = elf_begin(fd, ELF_C_READ_MMAP, nullptr)) {
+	if (Elf *elf = elf_begin(fd->get(), ELF_C_READ_MMAP, nullptr)) {
 		const void *bits;
 		ssize_t n = dwelf_elf_gnu_build_id(elf, &bits);
 		if (n > 0)
@@ -194,7 +198,6 @@ std::vector<uint8_t> file_build_id(const std::string &path)
 				  static_cast<const uint8_t *>(bits) + n);
 		elf_end(elf);
 	}
-	::close(fd);
 	return id;
 }
 
@@ -218,12 +221,16 @@ DebugInfo::~DebugInfo()
 static Result<void> check_build_id(const std::string &what, const std::string &path,
 				   const std::vector<uint8_t> &core_id)
 {
-	if (access(path.c_str(), R_OK) != 0)
-		return make_io_error(path, "cannot read " + what, errno);
-	std::vector<uint8_t> id = file_build_id(path);
-	if (!core_id.empty() && id != core_id)
+	auto id = file_build_id(path);
+	if (!id) {
+		Error e = id.take_error();
+		if (e.code == ErrorCode::io)
+			return make_io_error(path, "cannot read " + what, e.errno_value);
+		return e;
+	}
+	if (!core_id.empty() && *id != core_id)
 		return make_error(ErrorCode::mismatch, path,
-				  what + " has build-id " + (id.empty() ? "(none)" : build_id_hex(id)) +
+				  what + " has build-id " + (id->empty() ? "(none)" : build_id_hex(*id)) +
 					  " but the core's QEMU has " + build_id_hex(core_id));
 	return {};
 }
@@ -234,8 +241,7 @@ Result<void> DebugInfo::report(const ProcessCore &core, const LoadOptions &optio
 	std::string executable = options.executable;
 	if (!executable.empty())
 		VMCOREFS_TRY(check_build_id("executable", executable, core_id));
-	else if (!core.executable_path().empty() &&
-		 file_build_id(core.executable_path()) == core_id)
+	else if (auto id = file_build_id(core.executable_path()); id && *id == core_id)
 		executable = core.executable_path();
 	if (!options.debuginfo.empty())
 		VMCOREFS_TRY(check_build_id("debug info", options.debuginfo, core_id));

@@ -75,8 +75,10 @@ private:
 	std::vector<std::string> details_;
 };
 
-// The build-id of an ELF file on disk, empty when it has none or cannot be read.
-std::vector<uint8_t> file_build_id(const std::string &path);
+// The build-id of an ELF file on disk, empty when it has none (or is no ELF file). Errors: those
+// of open_regular_file, so that a file that cannot be opened now (EMFILE, say) is not taken for
+// another build.
+Result<std::vector<uint8_t>> file_build_id(const std::string &path);
 std::string build_id_hex(const std::vector<uint8_t> &id);
 
 } // namespace vmcorefs

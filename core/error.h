@@ -27,6 +27,7 @@ enum class ErrorCode {
 	unsupported,   // understood, but not something vmcorefs handles (yet)
 	no_guest_ram,  // the core holds none of the guest's RAM
 	usage,         // the caller asked for something impossible (bad option, bad path)
+	changed,       // the file is no longer what was opened (shrank, rewritten)
 };
 
 struct Error {

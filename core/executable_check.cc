@@ -14,12 +14,16 @@ std::optional<std::string> recorded_executable_problem(const ProcessCore &core)
 	const std::vector<uint8_t> &want = core.executable_build_id();
 	if (access(path.c_str(), F_OK) != 0)
 		return std::string("is gone");
-	if (access(path.c_str(), R_OK) != 0)
-		return "cannot be read (" + std::string(strerror(errno)) + ")";
-	std::vector<uint8_t> got = file_build_id(path);
-	if (got == want)
+	auto got = file_build_id(path);
+	if (!got) {
+		const Error &e = got.error();
+		return "cannot be read (" +
+		       (e.code == ErrorCode::io ? std::string(strerror(e.errno_value)) : e.message) +
+		       ")";
+	}
+	if (*got == want)
 		return std::nullopt;
-	return "has build-id " + (got.empty() ? std::string("(none)") : build_id_hex(got)) +
+	return "has build-id " + (got->empty() ? std::string("(none)") : build_id_hex(*got)) +
 	       ", not the core's " + build_id_hex(want) + " (upgraded or rebuilt since)";
 }
 

@@ -1,7 +1,6 @@
 #include "guest_memory_resolver.h"
 
 #include <algorithm>
-#include <cstring>
 
 namespace vmcorefs {
 
@@ -39,7 +38,6 @@ Result<void> read_guest_physical(const ProcessCore &core, const GuestMemoryMap &
 				 uint64_t paddr, void *dst, size_t length)
 {
 	auto *out = static_cast<std::byte *>(dst);
-	auto bytes = core.file().bytes();
 	while (length > 0) {
 		auto seg = std::upper_bound(map.segments.begin(), map.segments.end(), paddr,
 					    [](uint64_t a, const GuestSegment &s) { return a < s.start; });
@@ -54,8 +52,7 @@ Result<void> read_guest_physical(const ProcessCore &core, const GuestMemoryMap &
 		--chunk;
 		uint64_t within = paddr - chunk->guest;
 		uint64_t n = std::min<uint64_t>(length, chunk->length - within);
-		// Chunks were checked against the file size when the core was opened.
-		std::memcpy(out, bytes.data() + chunk->core_offset + within, n);
+		VMCOREFS_TRY(core.file().read(chunk->core_offset + within, out, n));
 		out += n, paddr += n, length -= n;
 	}
 	return {};

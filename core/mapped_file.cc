@@ -1,49 +1,46 @@
 #include "mapped_file.h"
 
 #include <cerrno>
-#include <fcntl.h>
 #include <sys/mman.h>
-#include <sys/stat.h>
 #include <unistd.h>
+#include <utility>
+
+#include "regular_file.h"
 
 namespace vmcorefs {
+namespace {
+
+bool same_time(const timespec &a, const timespec &b)
+{
+	return a.tv_sec == b.tv_sec && a.tv_nsec == b.tv_nsec;
+}
+
+} // namespace
 
 Result<MappedFile> MappedFile::open(const std::string &path)
 {
-	int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return make_io_error(path, "cannot open", errno);
+	auto fd = open_regular_file(path);
+	if (!fd)
+		return fd.take_error();
 	struct stat st;
-	if (fstat(fd, &st) != 0) {
-		int e = errno;
-		::close(fd);
-		return make_io_error(path, "cannot stat", e);
-	}
-	if (!S_ISREG(st.st_mode)) {
-		::close(fd);
-		return make_error(ErrorCode::usage, path, "not a regular file");
-	}
+	if (fstat(fd->get(), &st) != 0)
+		return make_io_error(path, "cannot stat", errno);
 	const std::byte *data = nullptr;
 	if (st.st_size > 0) {
 		// MAP_NORESERVE: a 1 TiB sparse core must not count against overcommit.
 		void *p = mmap(nullptr, static_cast<size_t>(st.st_size), PROT_READ,
-			       MAP_SHARED | MAP_NORESERVE, fd, 0);
-		if (p == MAP_FAILED) {
-			int e = errno;
-			::close(fd);
-			return make_io_error(path, "cannot map", e);
-		}
+			       MAP_SHARED | MAP_NORESERVE, fd->get(), 0);
+		if (p == MAP_FAILED)
+			return make_io_error(path, "cannot map", errno);
 		data = static_cast<const std::byte *>(p);
 	}
-	return MappedFile(path, fd, data, static_cast<uint64_t>(st.st_size));
+	return MappedFile(path, fd->release(), data, st);
 }
 
 MappedFile::MappedFile(MappedFile &&other) noexcept
-	: path_(std::move(other.path_)), fd_(other.fd_), data_(other.data_), size_(other.size_)
+	: path_(std::move(other.path_)), fd_(std::exchange(other.fd_, -1)),
+	  data_(std::exchange(other.data_, nullptr)), opened_(std::exchange(other.opened_, {}))
 {
-	other.fd_ = -1;
-	other.data_ = nullptr;
-	other.size_ = 0;
 }
 
 MappedFile &MappedFile::operator=(MappedFile &&other) noexcept
@@ -51,12 +48,9 @@ MappedFile &MappedFile::operator=(MappedFile &&other) noexcept
 	if (this != &other) {
 		reset();
 		path_ = std::move(other.path_);
-		fd_ = other.fd_;
-		data_ = other.data_;
-		size_ = other.size_;
-		other.fd_ = -1;
-		other.data_ = nullptr;
-		other.size_ = 0;
+		fd_ = std::exchange(other.fd_, -1);
+		data_ = std::exchange(other.data_, nullptr);
+		opened_ = std::exchange(other.opened_, {});
 	}
 	return *this;
 }
@@ -66,19 +60,50 @@ MappedFile::~MappedFile() { reset(); }
 void MappedFile::reset() noexcept
 {
 	if (data_)
-		munmap(const_cast<std::byte *>(data_), static_cast<size_t>(size_));
+		munmap(const_cast<std::byte *>(data_), static_cast<size_t>(size()));
 	if (fd_ >= 0)
 		::close(fd_);
 	data_ = nullptr;
 	fd_ = -1;
 }
 
-Result<uint64_t> MappedFile::current_size() const
+Result<void> MappedFile::read(uint64_t offset, void *dst, size_t length) const
 {
-	struct stat st;
-	if (fstat(fd_, &st) != 0)
+	auto *out = static_cast<std::byte *>(dst);
+	while (length > 0) {
+		ssize_t n = pread(fd_, out, length, static_cast<off_t>(offset));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return make_io_error(path_, "cannot read", errno);
+		if (n == 0)
+			return make_error(ErrorCode::changed, path_,
+					  "ends before offset " + hex(offset) +
+						  " now: it shrank since vmcorefs opened it",
+					  offset);
+		out += n;
+		offset += static_cast<uint64_t>(n);
+		length -= static_cast<size_t>(n);
+	}
+	return {};
+}
+
+Result<void> MappedFile::check_unchanged() const
+{
+	struct stat now;
+	if (fstat(fd_, &now) != 0)
 		return make_io_error(path_, "cannot stat", errno);
-	return static_cast<uint64_t>(st.st_size);
+	std::string how;
+	if (now.st_size != opened_.st_size)
+		how = hex(static_cast<uint64_t>(opened_.st_size)) + " bytes then, " +
+		      hex(static_cast<uint64_t>(now.st_size)) + " now";
+	else if (!same_time(now.st_mtim, opened_.st_mtim))
+		how = "written to, same size";
+	else if (!same_time(now.st_ctim, opened_.st_ctim))
+		how = "its inode changed";
+	if (how.empty())
+		return {};
+	return make_error(ErrorCode::changed, path_, "changed since vmcorefs opened it (" + how + ")");
 }
 
 } // namespace vmcorefs

@@ -1,13 +1,18 @@
-// A read-only file and its whole-file mapping, owned together (RAII). The mapping covers the size
-// the file had when it was opened; a file that shrinks later is noticed by the readers (EFAULT from
-// the kernel when it copies from the mapping, or current_size()), never by SIGBUS in our own loads,
-// because core/ copies out of the mapping only at open time, before serving starts.
+// A read-only regular file and its whole-file mapping, owned together (RAII), and what the file
+// was when it was opened. core/ reads it only with read() (pread), which sees a file that shrank
+// as a short read: an error, never SIGBUS. The mapping, bytes(), is for the FUSE front end, whose
+// replies point into it: there the kernel copies, and a page that is gone makes the copy fail
+// with EFAULT instead of raising SIGBUS in the daemon.
+//
+// A file that changes after it was opened (truncated, extended, rewritten in place) must never
+// be served as if it had not: check_unchanged() compares it with what was opened.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 #include <span>
 #include <string>
+#include <sys/stat.h>
 
 #include "error.h"
 
@@ -15,6 +20,7 @@ namespace vmcorefs {
 
 class MappedFile {
 public:
+	// Errors: those of open_regular_file, "cannot map: …".
 	static Result<MappedFile> open(const std::string &path);
 
 	MappedFile(MappedFile &&other) noexcept;
@@ -26,20 +32,29 @@ public:
 	const std::string &path() const { return path_; }
 	int fd() const { return fd_; }
 	// Size at open time; every offset read from the file is checked against it.
-	uint64_t size() const { return size_; }
-	std::span<const std::byte> bytes() const { return {data_, static_cast<size_t>(size_)}; }
-	// fstat now; for noticing a file that shrank under us.
-	Result<uint64_t> current_size() const;
+	uint64_t size() const { return static_cast<uint64_t>(opened_.st_size); }
+	// The file's status at open time: its owner, mode and times are shown in the mount.
+	const struct stat &opened() const { return opened_; }
+	// The mapping of the first size() bytes; see the header comment.
+	std::span<const std::byte> bytes() const { return {data_, static_cast<size_t>(size())}; }
+
+	// Copies the length bytes at offset. Errors: changed when the file now ends before them,
+	// io when pread fails.
+	Result<void> read(uint64_t offset, void *dst, size_t length) const;
+	// Error changed unless the file has the size, modification time and change time it had
+	// when it was opened. A rewrite in place, or a truncation followed by an extension back to
+	// the old size, keeps the size but not the times.
+	Result<void> check_unchanged() const;
 
 private:
-	MappedFile(std::string path, int fd, const std::byte *data, uint64_t size)
-		: path_(std::move(path)), fd_(fd), data_(data), size_(size) {}
+	MappedFile(std::string path, int fd, const std::byte *data, const struct stat &opened)
+		: path_(std::move(path)), fd_(fd), data_(data), opened_(opened) {}
 	void reset() noexcept;
 
 	std::string path_;
 	int fd_ = -1;
 	const std::byte *data_ = nullptr;
-	uint64_t size_ = 0;
+	struct stat opened_ = {};
 };
 
 } // namespace vmcorefs

@@ -24,6 +24,9 @@ constexpr size_t prpsinfo_fname_size = 16;
 // and bounding them bounds what we allocate.
 constexpr uint64_t max_executable_phnum = PN_XNUM - 1;
 constexpr uint64_t max_executable_note_size = 64 * 1024;
+// A core's notes are a few KiB per thread plus NT_FILE's paths: a QEMU with a thousand threads
+// and ten thousand mappings stays far below this.
+constexpr uint64_t max_core_notes_size = 256 << 20;
 
 uint64_t align_up(uint64_t value, uint64_t align) { return (value + align - 1) & ~(align - 1); }
 
@@ -219,16 +222,17 @@ void append_segment_pieces(std::vector<CorePiece> &pieces, const CoreSegment &se
 Result<void> check_ident(const MappedFile &file)
 {
 	const std::string &path = file.path();
-	std::span<const std::byte> bytes = file.bytes();
-	if (bytes.size() < SELFMAG || std::memcmp(bytes.data(), ELFMAG, SELFMAG) != 0)
+	std::byte ident[EI_NIDENT] = {};
+	VMCOREFS_TRY(file.read(0, ident, std::min<uint64_t>(file.size(), sizeof ident)));
+	if (file.size() < SELFMAG || std::memcmp(ident, ELFMAG, SELFMAG) != 0)
 		return make_error(ErrorCode::not_elf, path,
-				  bytes.empty() ? "not an ELF file (empty)" : "not an ELF file");
-	if (bytes.size() < sizeof(Elf64_Ehdr))
-		return past_eof_error(path, "ELF header would", sizeof(Elf64_Ehdr), bytes.size());
-	if (bytes[EI_CLASS] != std::byte{ELFCLASS64})
+				  file.size() == 0 ? "not an ELF file (empty)" : "not an ELF file");
+	if (file.size() < sizeof(Elf64_Ehdr))
+		return past_eof_error(path, "ELF header would", sizeof(Elf64_Ehdr), file.size());
+	if (ident[EI_CLASS] != std::byte{ELFCLASS64})
 		return make_error(ErrorCode::unsupported, path,
 				  "not a 64-bit ELF file; vmcorefs reads x86_64 cores only");
-	if (bytes[EI_DATA] != std::byte{ELFDATA2LSB})
+	if (ident[EI_DATA] != std::byte{ELFDATA2LSB})
 		return make_error(ErrorCode::unsupported, path,
 				  "not a little-endian ELF file; vmcorefs reads x86_64 cores only");
 	return {};
@@ -360,6 +364,7 @@ Result<void> ProcessCore::parse()
 	VMCOREFS_TRY(open_elf());
 	VMCOREFS_TRY(parse_segments());
 	VMCOREFS_TRY(parse_notes());
+	VMCOREFS_TRY(check_file_ranges());
 	find_executable();
 	return {};
 }
@@ -368,9 +373,9 @@ Result<void> ProcessCore::open_elf()
 {
 	if (elf_version(EV_CURRENT) == EV_NONE)
 		return libelf_error(path(), "libelf cannot be initialised");
-	// ELF_C_READ_MMAP: libelf maps the file read-only itself; elf_memory would treat our
-	// PROT_READ mapping as its own to write.
-	elf_ = elf_begin(file_.fd(), ELF_C_READ_MMAP, nullptr);
+	// ELF_C_READ: libelf reads what it is asked for with pread, so a core that shrinks while it
+	// is loaded is an error, where a mapping would raise SIGBUS.
+	elf_ = elf_begin(file_.fd(), ELF_C_READ, nullptr);
 	if (!elf_)
 		return libelf_error(path(), "libelf cannot read it");
 	GElf_Ehdr ehdr;
@@ -418,6 +423,46 @@ Result<void> ProcessCore::parse_segments()
 	return {};
 }
 
+// Each byte of the file belongs to one thing: the ELF header, the program headers, one note
+// segment or one PT_LOAD. A damaged p_offset that makes two of them share bytes would serve one
+// mapping's bytes as another's: refused, naming the program header.
+Result<void> ProcessCore::check_file_ranges() const
+{
+	struct Range {
+		uint64_t start, end;
+		std::string what;
+	};
+	GElf_Ehdr ehdr;
+	if (!gelf_getehdr(elf_, &ehdr))
+		return libelf_error(path(), "libelf cannot read it");
+	std::vector<Range> ranges = {
+		{0, sizeof(Elf64_Ehdr), "the ELF header"},
+		{ehdr.e_phoff, ehdr.e_phoff + phnum_ * sizeof(Elf64_Phdr), "the program headers"},
+	};
+	for (size_t i = 0; i < phnum_; i++) {
+		auto phdr = program_header(elf_, i, path());
+		if (!phdr.ok())
+			return phdr.take_error();
+		bool load = phdr->p_type == PT_LOAD && phdr->p_memsz > 0;
+		if ((!load && phdr->p_type != PT_NOTE) || phdr->p_filesz == 0)
+			continue;
+		// Both were checked not to overflow.
+		ranges.push_back({phdr->p_offset, phdr->p_offset + phdr->p_filesz,
+				  std::string(load ? "PT_LOAD" : "PT_NOTE") + " (program header " +
+					  std::to_string(i) + ", p_offset " + hex(phdr->p_offset) +
+					  ", p_filesz " + hex(phdr->p_filesz) + ")"});
+	}
+	std::sort(ranges.begin(), ranges.end(),
+		  [](const Range &a, const Range &b) { return a.start < b.start; });
+	for (size_t i = 1; i < ranges.size(); i++)
+		if (ranges[i].start < ranges[i - 1].end)
+			return error(ErrorCode::corrupt,
+				     "the file bytes of " + ranges[i].what + " overlap those of " +
+					     ranges[i - 1].what,
+				     ranges[i].start);
+	return {};
+}
+
 Result<void> ProcessCore::parse_notes()
 {
 	for (size_t i = 0; i < phnum_; i++) {
@@ -433,8 +478,13 @@ Result<void> ProcessCore::parse_notes()
 								 " bytes overflows");
 		if (end > file_.size())
 			return past_eof_error(path(), "notes", end, file_.size());
-		auto notes = split_notes(file_.bytes().subspan(phdr->p_offset, phdr->p_filesz), 4,
-					 path(), phdr->p_offset);
+		if (phdr->p_filesz > max_core_notes_size)
+			return error(ErrorCode::corrupt, "PT_NOTE at " + hex(phdr->p_offset) + " of " +
+								 hex(phdr->p_filesz) +
+								 " bytes is absurdly large");
+		std::vector<std::byte> bytes(phdr->p_filesz);
+		VMCOREFS_TRY(file_.read(phdr->p_offset, bytes.data(), bytes.size()));
+		auto notes = split_notes(bytes, 4, path(), phdr->p_offset);
 		if (!notes.ok())
 			return notes.take_error();
 		for (const Note &note : *notes)
@@ -576,16 +626,16 @@ std::vector<CorePiece> ProcessCore::translate(uint64_t vaddr, uint64_t length) c
 	return pieces;
 }
 
-// The bytes of the file holding vaddr and what follows it in the same segment, or why vaddr is
-// absent.
-Result<std::span<const std::byte>> ProcessCore::present_at(uint64_t vaddr) const
+// Where in the file vaddr is, and how many bytes of its segment the file holds from there on; or
+// why vaddr is absent.
+Result<ProcessCore::FileSpan> ProcessCore::present_at(uint64_t vaddr) const
 {
 	auto it = first_segment_ending_after(vaddr);
 	AbsentReason reason = AbsentReason::unmapped;
 	if (it != segments_.end() && it->vaddr <= vaddr) {
 		uint64_t offset = vaddr - it->vaddr;
 		if (offset < it->present)
-			return file_.bytes().subspan(it->offset + offset, it->present - offset);
+			return FileSpan{it->offset + offset, it->present - offset};
 		reason = offset < it->filesz ? AbsentReason::truncated : AbsentReason::not_dumped;
 	}
 	return error(ErrorCode::absent,
@@ -597,13 +647,13 @@ Result<std::span<const std::byte>> ProcessCore::present_at(uint64_t vaddr) const
 Result<void> ProcessCore::read(uint64_t vaddr, void *dst, size_t length) const
 {
 	auto *out = static_cast<std::byte *>(dst);
-	// A chunk ends inside its segment, whose end does not wrap: vaddr cannot wrap either.
+	// A span ends inside its segment, whose end does not wrap: vaddr cannot wrap either.
 	while (length > 0) {
-		auto chunk = present_at(vaddr);
-		if (!chunk.ok())
-			return chunk.take_error();
-		size_t n = std::min(length, chunk->size());
-		std::memcpy(out, chunk->data(), n);
+		auto span = present_at(vaddr);
+		if (!span.ok())
+			return span.take_error();
+		size_t n = static_cast<size_t>(std::min<uint64_t>(length, span->length));
+		VMCOREFS_TRY(file_.read(span->offset, out, n));
 		out += n;
 		vaddr += n;
 		length -= n;
@@ -628,14 +678,16 @@ Result<uint32_t> ProcessCore::read_u32(uint64_t vaddr) const
 Result<std::string> ProcessCore::read_string(uint64_t vaddr, size_t max_length) const
 {
 	std::string text;
+	char buffer[256];
 	while (text.size() < max_length) {
-		auto chunk = present_at(vaddr + text.size());
-		if (!chunk.ok())
-			return chunk.take_error();
-		const char *bytes = reinterpret_cast<const char *>(chunk->data());
-		size_t n = std::min(chunk->size(), max_length - text.size());
-		size_t length = strnlen(bytes, n);
-		text.append(bytes, length);
+		auto span = present_at(vaddr + text.size());
+		if (!span.ok())
+			return span.take_error();
+		size_t n = static_cast<size_t>(
+			std::min<uint64_t>({span->length, max_length - text.size(), sizeof buffer}));
+		VMCOREFS_TRY(file_.read(span->offset, buffer, n));
+		size_t length = strnlen(buffer, n);
+		text.append(buffer, length);
 		if (length < n)
 			return text;
 	}

@@ -1,14 +1,16 @@
 // ProcessCore: a Linux process core file (ET_CORE), written by the kernel or by gdb's gcore,
-// opened read-only and mapped. It answers "which bytes of the file hold this host virtual range",
-// and tells apart memory that is in the file (possibly as a file hole, which reads as zeros and is
-// real memory) from memory the core does not contain at all (absent).
+// opened read-only and read with pread (MappedFile::read). It answers "which bytes of the file
+// hold this host virtual range", and tells apart memory that is in the file (possibly as a file
+// hole, which reads as zeros and is real memory) from memory the core does not contain at all
+// (absent).
 //
 // Every offset and length taken from the file is checked against the real file size with
-// overflow-safe arithmetic at open; PT_LOADs are not assumed to be sorted (kernel.core_sort_vma)
-// nor non-overlapping in the file. Only ELF64 little-endian x86_64 cores are accepted. Open fails
-// (corrupt) on PT_LOADs that overlap in memory, wrap around the address space or have p_filesz >
-// p_memsz, and on notes that overflow their segment or contradict themselves; empty PT_LOADs are
-// ignored. Missing or unreadable executable memory is not an error: those fields stay empty.
+// overflow-safe arithmetic at open; PT_LOADs are not assumed to be sorted (kernel.core_sort_vma).
+// Only ELF64 little-endian x86_64 cores are accepted. Open fails (corrupt) on PT_LOADs that
+// overlap in memory, wrap around the address space, have p_filesz > p_memsz or share bytes of
+// the file with each other, the headers or the notes, and on notes that overflow their segment
+// or contradict themselves; empty PT_LOADs are ignored. Missing or unreadable executable memory
+// is not an error: those fields stay empty.
 #pragma once
 
 #include <cstddef>
@@ -118,6 +120,7 @@ private:
 	Result<void> open_elf();
 	Result<void> parse_segments();
 	Result<void> parse_notes();
+	Result<void> check_file_ranges() const;
 	Result<void> parse_core_note(uint32_t type, std::span<const std::byte> desc,
 				     uint64_t offset);
 	Result<void> parse_file_note(std::span<const std::byte> desc, uint64_t offset);
@@ -125,8 +128,12 @@ private:
 	Result<void> parse_prpsinfo_note(std::span<const std::byte> desc, uint64_t offset);
 	void find_executable();
 	std::vector<CoreSegment>::const_iterator first_segment_ending_after(uint64_t vaddr) const;
-	// The file bytes from vaddr to the end of its segment's present part, or an absent error.
-	Result<std::span<const std::byte>> present_at(uint64_t vaddr) const;
+	struct FileSpan {
+		uint64_t offset, length;
+	};
+	// Where vaddr is in the file, up to the end of its segment's present part, or an absent
+	// error.
+	Result<FileSpan> present_at(uint64_t vaddr) const;
 
 	MappedFile file_;
 	Elf *elf_ = nullptr;

@@ -23,6 +23,8 @@ public:
 
 	int get() const { return fd_; }
 	explicit operator bool() const { return fd_ >= 0; }
+	// Hands the descriptor over to a caller that closes it (libdwfl's callbacks do).
+	int release() { return std::exchange(fd_, -1); }
 	void reset(int fd = -1) noexcept
 	{
 		if (fd_ >= 0)

@@ -29,14 +29,12 @@ Result<VmcoreView> VmcoreView::parse(std::string name, uint64_t size, Reader rea
 
 Result<VmcoreView> VmcoreView::parse(const MappedFile &file)
 {
-	auto bytes = file.bytes();
 	return parse(file.path(), file.size(),
-		     [bytes, path = file.path()](uint64_t off, void *dst, size_t len) -> Result<void> {
-			     if (off > bytes.size() || len > bytes.size() - off)
-				     return make_error(ErrorCode::truncated, path,
+		     [&file](uint64_t off, void *dst, size_t len) -> Result<void> {
+			     if (off > file.size() || len > file.size() - off)
+				     return make_error(ErrorCode::truncated, file.path(),
 						       "read past the end of the file", off);
-			     std::memcpy(dst, bytes.data() + off, len);
-			     return {};
+			     return file.read(off, dst, len);
 		     });
 }
 
@@ -147,7 +145,7 @@ Result<void> read_served(const ExtentTable &table, const MappedFile &core, uint6
 			if (source > core.size() || to - from > core.size() - source)
 				return make_error(ErrorCode::truncated, core.path(),
 						  "core ends before the data", source);
-			std::memcpy(into, core.bytes().data() + source, to - from);
+			VMCOREFS_TRY(core.read(source, into, to - from));
 			break;
 		case Extent::Source::absent:
 			return make_error(ErrorCode::absent, core.path(),

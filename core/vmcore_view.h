@@ -38,6 +38,7 @@ public:
 
 	// name is the file named in errors.
 	static Result<VmcoreView> parse(std::string name, uint64_t size, Reader reader);
+	// The view reads the file when asked: the file must outlive it.
 	static Result<VmcoreView> parse(const MappedFile &file);
 
 	const std::string &name() const { return name_; }
@@ -65,8 +66,8 @@ private:
 	std::vector<VmcoreNote> notes_;
 };
 
-// The bytes of a served file: its ExtentTable over the core's mapping. Absent extents and bytes
-// past the end of the core's mapping are errors.
+// The bytes of a served file: its ExtentTable over the core, read with pread. Absent extents and
+// bytes past the end of the core are errors.
 Result<void> read_served(const ExtentTable &table, const MappedFile &core, uint64_t offset,
 			 void *dst, size_t length);
 

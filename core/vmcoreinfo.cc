@@ -112,12 +112,13 @@ bool looks_like_note(const std::byte *page, uint64_t available)
 	       !std::memcmp(page + 24, first_key, sizeof first_key - 1);
 }
 
-// Scans one chunk's data (not its holes: a hole is zeros) for the note.
+// Scans one chunk's data (not its holes: a hole is zeros) for the note. Only the start of each
+// page is read, with pread: a core that shrinks meanwhile ends the scan, never raises SIGBUS.
 std::optional<uint64_t> scan_chunk(const ProcessCore &core, const GuestChunk &c)
 {
 	int fd = core.file().fd();
-	auto bytes = core.file().bytes();
 	uint64_t end = c.core_offset + c.length;
+	std::byte start[24 + sizeof first_key - 1];
 	for (uint64_t pos = c.core_offset; pos < end;) {
 		off_t data = lseek(fd, static_cast<off_t>(pos), SEEK_DATA);
 		if (data < 0 || static_cast<uint64_t>(data) >= end)
@@ -127,9 +128,12 @@ std::optional<uint64_t> scan_chunk(const ProcessCore &core, const GuestChunk &c)
 		// Guest pages start where the chunk's guest address is page-aligned.
 		uint64_t skew = (c.guest - c.core_offset) & (page_size - 1);
 		uint64_t page = ((data + skew + page_size - 1) & ~(page_size - 1)) - skew;
-		for (; page + 24 < stop; page += page_size)
-			if (looks_like_note(bytes.data() + page, end - page))
+		for (; page + sizeof start <= stop; page += page_size) {
+			if (!core.file().read(page, start, sizeof start))
+				return std::nullopt;
+			if (looks_like_note(start, end - page))
 				return c.guest + (page - c.core_offset);
+		}
 		pos = stop;
 	}
 	return std::nullopt;
