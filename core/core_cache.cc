@@ -4,21 +4,36 @@
 #include <cinttypes>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 #include <unistd.h>
+#include <string_view>
 #include <utility>
 #include <xxhash.h>
 
+#include "pending_file.h"
 #include "unique_fd.h"
 
 namespace vmcorefs {
 namespace {
 
-// Bumped when the cache's contents would change for the same input (none so far).
-constexpr char cache_version[] = "vmcorefs-core-cache-1";
+// Bumped when the cache's contents would change for the same input. 2: entries carry
+// user.vmcorefs.source; those of 1, without it, would be taken for someone else's.
+constexpr char cache_version[] = "vmcorefs-core-cache-2";
 constexpr size_t readable_name_max = 80;
+// Holds the identity an entry was made from (EntryName::identity).
+constexpr char source_attribute[] = "user.vmcorefs.source";
+
+// "0755", "1777": the permission bits as chmod takes them.
+std::string octal_mode(mode_t mode)
+{
+	char buf[8];
+	std::snprintf(buf, sizeof buf, "%04o", unsigned(mode & 07777));
+	return buf;
+}
 
 std::string hex_digits(uint64_t value, int digits)
 {
@@ -41,10 +56,11 @@ std::string readable_name(const std::string &path)
 }
 
 // An entry's name: "<base>.<path hash>.<identity hash>.core". All entries for one source path
-// share the part up to the identity hash (prefix).
+// share the part up to the identity hash (prefix). identity is what the name is hashed from.
 struct EntryName {
 	std::string prefix;
 	std::string name;
+	std::string identity;
 };
 
 Result<EntryName> entry_name(const std::string &source)
@@ -64,8 +80,9 @@ Result<EntryName> entry_name(const std::string &source)
 	std::string key = path + '\n' + identity;
 	std::string prefix = readable_name(path) + "." +
 			     hex_digits(XXH3_64bits(path.data(), path.size()), 8) + ".";
-	return EntryName{prefix, prefix + hex_digits(XXH3_64bits(key.data(), key.size()), 16) +
-					 ".core"};
+	return EntryName{prefix,
+			 prefix + hex_digits(XXH3_64bits(key.data(), key.size()), 16) + ".core",
+			 key};
 }
 
 // mkdir -p with mode 0700 for what it creates (the XDG base directory specification's mode).
@@ -78,73 +95,119 @@ Result<void> make_directories(const std::string &dir)
 		if (slash == std::string::npos)
 			break;
 	}
+	return {};
+}
+
+// Whoever may write into the directory may put anything under an entry's name, so it must be
+// the user's and no one else's. Symlinks on the way to it are the user's choice and followed.
+Result<void> check_private_directory(const std::string &dir)
+{
 	struct stat st;
 	if (stat(dir.c_str(), &st) != 0)
 		return make_io_error(dir, "cannot use as the cache directory", errno);
 	if (!S_ISDIR(st.st_mode))
 		return make_io_error(dir, "cannot use as the cache directory", ENOTDIR);
+	if (st.st_uid != geteuid())
+		return make_error(ErrorCode::io, dir,
+				  "cannot use as the cache directory: owned by uid " +
+					  std::to_string(st.st_uid) + ", not by you (uid " +
+					  std::to_string(geteuid()) +
+					  "); use a directory of your own as --cache-dir");
+	if (st.st_mode & 022)
+		return make_error(ErrorCode::io, dir,
+				  "cannot use as the cache directory: writable by others (mode " +
+					  octal_mode(st.st_mode) +
+					  "); chmod go-w it or use another --cache-dir");
 	return {};
 }
 
-// The file being written: unnamed (O_TMPFILE) where the file system allows, else under a
-// temporary name that is removed unless commit() renames it.
-class PendingEntry {
-public:
-	static Result<PendingEntry> create(const std::string &dir, const std::string &name)
-	{
-		int fd = ::open(dir.c_str(), O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
-		if (fd >= 0)
-			return PendingEntry(UniqueFd(fd), "");
-		if (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL)
-			return make_io_error(dir, "cannot write into the cache directory", errno);
-		std::string temp = dir + "/." + name + ".tmp." + std::to_string(getpid());
-		fd = ::open(temp.c_str(), O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC, 0600);
-		if (fd < 0)
-			return make_io_error(temp, "cannot create", errno);
-		return PendingEntry(UniqueFd(fd), temp);
-	}
-
-	PendingEntry(PendingEntry &&other) noexcept
-		: fd_(std::move(other.fd_)), temp_(std::exchange(other.temp_, ""))
-	{
-	}
-	PendingEntry &operator=(PendingEntry &&) = delete;
-	~PendingEntry()
-	{
-		if (!temp_.empty())
-			::unlink(temp_.c_str());
-	}
-
-	int fd() const { return fd_.get(); }
-
-	// Puts the complete file on disk, then under its name. An entry that appeared meanwhile
-	// (another vmcorefs decompressing the same file) is as good as ours.
-	Result<void> commit(const std::string &path)
-	{
-		if (fdatasync(fd_.get()) != 0)
-			return make_io_error(path, "cannot write", errno);
-		if (!temp_.empty()) {
-			if (rename(temp_.c_str(), path.c_str()) != 0)
-				return make_io_error(path, "cannot create", errno);
-			temp_.clear();
-			return {};
-		}
-		std::string self = "/proc/self/fd/" + std::to_string(fd_.get());
-		int status = linkat(AT_FDCWD, self.c_str(), AT_FDCWD, path.c_str(),
-				    AT_SYMLINK_FOLLOW);
-		if (status != 0 && errno == ENOENT) // no /proc; this needs CAP_DAC_READ_SEARCH
-			status = linkat(fd_.get(), "", AT_FDCWD, path.c_str(), AT_EMPTY_PATH);
-		if (status != 0 && errno != EEXIST)
-			return make_io_error(path, "cannot create", errno);
-		return {};
-	}
-
-private:
-	PendingEntry(UniqueFd fd, std::string temp) : fd_(std::move(fd)), temp_(std::move(temp)) {}
-
-	UniqueFd fd_;
-	std::string temp_;
+// What is under an entry's name.
+struct Found {
+	enum Kind { nothing, ours, foreign } kind = nothing;
+	std::string why;        // for foreign: what it is, for the warning
+	bool removable = false; // for foreign: a file or symlink, removed before decompressing
 };
+
+Found foreign(std::string why, bool removable)
+{
+	return {Found::foreign, std::move(why), removable};
+}
+
+// An entry carries the identity of the source it was made from, so that a file put under its
+// name by someone else is told apart. Not every file system has user attributes (NFS before 4.2,
+// tmpfs before Linux 6.6); there an entry goes without.
+Result<void> record_source(int fd, const std::string &path, const std::string &identity)
+{
+	if (fsetxattr(fd, source_attribute, identity.data(), identity.size(), 0) == 0 ||
+	    errno == ENOTSUP)
+		return {};
+	return make_io_error(path, "cannot set its user.vmcorefs.source attribute", errno);
+}
+
+// Empty when the open file fd carries identity or its file system has no user attributes;
+// otherwise why it is not an entry made from that source.
+std::string source_mismatch(int fd, const std::string &identity)
+{
+	std::string recorded(identity.size() + 1, '\0'); // ERANGE for a longer one: not the same
+	ssize_t n = fgetxattr(fd, source_attribute, recorded.data(), recorded.size());
+	if (n < 0 && errno == ENOTSUP)
+		return "";
+	if (n < 0 && errno == ENODATA)
+		return "no user.vmcorefs.source attribute";
+	if (n < 0 && errno != ERANGE)
+		return std::string("cannot read its user.vmcorefs.source attribute: ") +
+		       strerror(errno);
+	if (n < 0 || std::string_view(recorded.data(), size_t(n)) != identity)
+		return "made from another source";
+	return "";
+}
+
+// Judges what is at path by what opening it gives, never by a look at the name that the file
+// could change after: O_NOFOLLOW refuses a symlink, O_NONBLOCK keeps a FIFO from waiting for
+// a writer. Only a look at what cannot be opened, to know whether it may be removed, is by name.
+Result<Found> find_entry(const std::string &path, const std::string &identity)
+{
+	UniqueFd fd(::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC));
+	if (!fd) {
+		int error = errno;
+		if (error == ENOENT)
+			return Found{};
+		struct stat st;
+		if (error == ENOMEM || error == EMFILE || error == ENFILE ||
+		    lstat(path.c_str(), &st) != 0)
+			return make_io_error(path, "cannot open", error);
+		if (S_ISLNK(st.st_mode))
+			return foreign("a symlink", true);
+		if (!S_ISREG(st.st_mode))
+			return foreign("not a regular file", false);
+		return foreign(std::string("cannot open: ") + strerror(error), true);
+	}
+	struct stat st;
+	if (fstat(fd.get(), &st) != 0)
+		return make_io_error(path, "cannot stat", errno);
+	if (!S_ISREG(st.st_mode))
+		return foreign("not a regular file", false);
+	if (st.st_uid != geteuid())
+		return foreign("owned by uid " + std::to_string(st.st_uid), true);
+	if (st.st_mode & 022)
+		return foreign("writable by others, mode " + octal_mode(st.st_mode), true);
+	// A second name elsewhere would let whoever holds it change the entry.
+	if (st.st_nlink != 1)
+		return foreign(std::to_string(st.st_nlink) + " links", true);
+	std::string mismatch = source_mismatch(fd.get(), identity);
+	if (!mismatch.empty())
+		return foreign(mismatch, true);
+	return Found{Found::ours, "", false};
+}
+
+// The warning for an entry left unused. An Error only for its "FILE: MESSAGE" form.
+std::string ignored_entry(const std::string &path, const std::string &why)
+{
+	return make_error(ErrorCode::io, path,
+			  "ignored a cache entry that is not vmcorefs's own (" + why +
+				  "); decompressing again")
+		.to_string();
+}
 
 // Removes the entries of earlier versions of the same source path; a mount that still uses one
 // keeps it open, so it goes only when that mount ends.
@@ -184,11 +247,21 @@ Result<CachedCore> decompressed_core(const std::string &source, Compression form
 	if (!name)
 		return name.take_error();
 	VMCOREFS_TRY(make_directories(cache_dir));
+	VMCOREFS_TRY(check_private_directory(cache_dir));
 	std::string path = cache_dir + "/" + name->name;
-	struct stat st;
-	if (stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode))
-		return CachedCore{path, true};
-	auto entry = PendingEntry::create(cache_dir, name->name);
+	auto found = find_entry(path, name->identity);
+	if (!found)
+		return found.take_error();
+	if (found->kind == Found::ours)
+		return CachedCore{path, true, ""};
+	std::string warning;
+	if (found->kind == Found::foreign) {
+		warning = ignored_entry(path, found->why);
+		// unlinkat removes the name itself, never what a symlink points to.
+		if (found->removable)
+			unlinkat(AT_FDCWD, path.c_str(), 0);
+	}
+	auto entry = PendingFile::create(cache_dir, name->name);
 	if (!entry)
 		return entry.take_error();
 	auto size = decompress_to_sparse_file(source, format, entry->fd(), path, progress);
@@ -201,9 +274,14 @@ Result<CachedCore> decompressed_core(const std::string &source, Compression form
 	if (after->name != name->name)
 		return make_error(ErrorCode::io, source,
 				  "changed while it was being decompressed; try again");
-	VMCOREFS_TRY(entry->commit(path));
+	VMCOREFS_TRY(record_source(entry->fd(), path, name->identity));
+	// An entry that appeared meanwhile is another vmcorefs's, as good as ours; but what was
+	// refused above (a FIFO, say, which is not removed) must not stay.
+	VMCOREFS_TRY(entry->commit(path, found->kind == Found::foreign
+						 ? PendingFile::Existing::replace
+						 : PendingFile::Existing::keep));
 	remove_older_entries(cache_dir, *name);
-	return CachedCore{path, false};
+	return CachedCore{path, false, warning};
 }
 
 } // namespace vmcorefs

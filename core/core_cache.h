@@ -10,11 +10,18 @@
 // size and mtime to the nanosecond would be missed. Entries of earlier versions of the same path
 // are removed when a new one is written.
 //
-// The copy is written into an unnamed file (O_TMPFILE) and linked under its name only once
-// complete and on disk (fdatasync), so a failure, Ctrl-C or even SIGKILL leaves no partial entry.
-// Where the file system cannot make unnamed files (NFS, for one) a temporary name, removed on
-// failure, is renamed instead. Entries and the directory are private to the user (0600, 0700):
-// a core holds all the guest's memory.
+// The copy gets its name only once complete and on disk (PendingFile), so a failure, Ctrl-C or
+// even SIGKILL leaves no partial entry. Entries and the directory are private to the user (0600,
+// 0700): a core holds all the guest's memory.
+//
+// Nothing found in the cache is trusted for being there under the right name, since the names
+// are predictable and a --cache-dir may be shared or planted: a symlink there once made root's
+// --info describe another guest, a FIFO hung it. The directory must be the user's own and
+// writable by no one else. An entry is opened without following a symlink or waiting on a FIFO
+// and used only if what was opened is a regular file of the user's, writable by no one else,
+// with one name, and (where the file system has user extended attributes) carrying the source
+// identity it was made from in user.vmcorefs.source. Anything else is left unused, removed if
+// it is a file or symlink, and the core decompressed again.
 #pragma once
 
 #include <string>
@@ -25,16 +32,19 @@
 namespace vmcorefs {
 
 struct CachedCore {
-	std::string path;   // the decompressed core
+	std::string path;    // the decompressed core
 	bool reused = false; // found in the cache, not decompressed now
+	std::string warning; // one line for the user ("FILE: MESSAGE"); empty when all went well
 };
 
 // $XDG_CACHE_HOME/vmcorefs/cores, else $HOME/.cache/vmcorefs/cores; empty when neither is set.
 std::string default_core_cache_dir();
 
 // The decompressed copy of source (compressed in format) in cache_dir (created if missing),
-// decompressing it unless an entry for the unchanged file exists. Errors: those of
-// decompress_to_sparse_file, and io naming cache_dir when it cannot be created or written.
+// decompressing it unless an entry for the unchanged file exists. An entry that is there but not
+// vmcorefs's own is replaced, and warning says so. Errors: those of decompress_to_sparse_file,
+// and io naming cache_dir when it cannot be created or written, is not the user's own or is
+// writable by others.
 Result<CachedCore> decompressed_core(const std::string &source, Compression format,
 				     const std::string &cache_dir,
 				     const DecompressProgress &progress);

@@ -6,6 +6,7 @@
 
 #include "core_cache.h"
 #include "core_decompressor.h"
+#include "log.h"
 #include "progress_bar.h"
 
 namespace vmcorefs {
@@ -75,6 +76,8 @@ Result<std::string> uncompressed_core(const std::string &core_path, const std::s
 	auto cached = decompressed_core(core_path, *format, dir, progress);
 	if (!cached)
 		return cached.take_error();
+	if (!cached->warning.empty())
+		log_line(cached->warning);
 	return cached->path;
 }
 

@@ -1,8 +1,10 @@
 // Compressed cores without QEMU: format detection, sparse decompression of each format, the
-// errors for truncated and corrupt input, cancellation, and the cache's reuse, replacement and
-// cleanliness. The compressed inputs are made here with the same libraries (zstd with its
-// checksum, lz4 frames with a content checksum, xz with CRC64: what the command-line tools and
-// systemd-coredump write).
+// errors for truncated and corrupt input, cancellation, the cache's reuse, replacement and
+// cleanliness, its refusal of directories and entries that are not the user's own (planted
+// symlinks, FIFOs, files), and PendingFile, which names a file only once it is whole. The
+// compressed inputs are made here with the same libraries (zstd with its checksum, lz4 frames
+// with a content checksum, xz with CRC64: what the command-line tools and systemd-coredump write).
+#include <csignal>
 #include <cstdlib>
 #include <cstring>
 #include <fcntl.h>
@@ -12,14 +14,19 @@
 #include <lz4frame.h>
 #include <lzma.h>
 #include <map>
+#include <poll.h>
 #include <random>
+#include <set>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 #include <vector>
 #include <zstd.h>
 
 #include "core_cache.h"
 #include "core_decompressor.h"
+#include "pending_file.h"
 
 namespace vmcorefs {
 namespace {
@@ -292,6 +299,342 @@ TEST_F(Detect, OtherFormatsAndMisnamedFilesAreOneLineErrors)
 	auto missing = detect_compression((dir_ / "nothing").string());
 	ASSERT_FALSE(missing);
 	EXPECT_EQ(missing.error().errno_value, ENOENT);
+}
+
+// The cache where others could plant something: a directory that is not the user's alone, and
+// files, symlinks and FIFOs under the name of the entry vmcorefs would use (predictable: a hash
+// of the source's path and identity).
+class CoreCache : public CompressedCore {
+protected:
+	std::string cache() const { return (dir_ / "cache").string(); }
+	std::string write_source()
+	{
+		return write("core.zst", compressed_sample(Compression::zstd));
+	}
+	Result<CachedCore> decompress_cached(const std::string &source)
+	{
+		return decompressed_core(source, Compression::zstd, cache(), {});
+	}
+	// Decompresses source into the cache once and takes the entry away, leaving its name free
+	// for something else.
+	std::string entry_name_of(const std::string &source)
+	{
+		auto made = decompress_cached(source);
+		EXPECT_TRUE(made) << made.error().to_string();
+		if (!made)
+			return "";
+		EXPECT_EQ(::unlink(made->path.c_str()), 0);
+		return made->path;
+	}
+	// Whether the cache's file system keeps user extended attributes (ext4, tmpfs from 6.6).
+	bool has_user_xattrs()
+	{
+		std::string probe = write("cache/xattr-probe", {1});
+		int status = setxattr(probe.c_str(), "user.vmcorefs.probe", "x", 1, 0);
+		int error = errno;
+		::unlink(probe.c_str());
+		EXPECT_TRUE(status == 0 || error == ENOTSUP) << strerror(error);
+		return status == 0;
+	}
+	// What is at path must be ignored with a warning giving why, and the core
+	// decompressed again into a regular file of the right content that is reused next time.
+	void expect_replaced(const std::string &source, const std::string &path,
+			     const std::string &why)
+	{
+		auto again = decompress_cached(source);
+		ASSERT_TRUE(again) << again.error().to_string();
+		EXPECT_FALSE(again->reused);
+		EXPECT_EQ(again->path, path);
+		std::string expected = path + ": ignored a cache entry that is not vmcorefs's own (" +
+				       why + "); decompressing again";
+		EXPECT_EQ(again->warning, expected);
+		struct stat st;
+		ASSERT_EQ(lstat(path.c_str(), &st), 0);
+		EXPECT_TRUE(S_ISREG(st.st_mode));
+		EXPECT_EQ(read(path), sample_core());
+		auto third = decompress_cached(source);
+		ASSERT_TRUE(third) << third.error().to_string();
+		EXPECT_TRUE(third->reused);
+		EXPECT_EQ(third->warning, "");
+	}
+};
+
+TEST_F(CoreCache, ADirectoryWritableByOthersIsRefused)
+{
+	auto input = write_source();
+	ASSERT_EQ(mkdir(cache().c_str(), 0700), 0);
+	for (mode_t mode : {mode_t(0777), mode_t(0770), mode_t(01777)}) {
+		ASSERT_EQ(chmod(cache().c_str(), mode), 0);
+		auto refused = decompress_cached(input);
+		ASSERT_FALSE(refused);
+		EXPECT_EQ(refused.error().file, cache());
+		char octal[8];
+		std::snprintf(octal, sizeof octal, "%04o", unsigned(mode));
+		EXPECT_EQ(refused.error().message,
+			  "cannot use as the cache directory: writable by others (mode " +
+				  std::string(octal) +
+				  "); chmod go-w it or use another --cache-dir");
+	}
+	EXPECT_EQ(entries("cache"), 0u);
+	ASSERT_EQ(chmod(cache().c_str(), 0755), 0); // readable by others is fine
+	auto made = decompress_cached(input);
+	ASSERT_TRUE(made) << made.error().to_string();
+}
+
+TEST_F(CoreCache, ADirectoryOfAnotherUserIsRefused)
+{
+	if (geteuid() != 0)
+		GTEST_SKIP() << "giving the directory to another user needs root";
+	auto input = write_source();
+	ASSERT_EQ(mkdir(cache().c_str(), 0700), 0);
+	ASSERT_EQ(chown(cache().c_str(), 65534, 65534), 0);
+	auto refused = decompress_cached(input);
+	ASSERT_FALSE(refused);
+	EXPECT_EQ(refused.error().to_string(),
+		  cache() + ": cannot use as the cache directory: owned by uid 65534, not by you "
+			    "(uid 0); use a directory of your own as --cache-dir");
+	EXPECT_EQ(entries("cache"), 0u);
+}
+
+TEST_F(CoreCache, ASymlinkUnderTheEntrysNameIsNotFollowed)
+{
+	auto input = write_source();
+	std::string path = entry_name_of(input);
+	ASSERT_FALSE(path.empty());
+	// What the symlink leads to: another guest's core, say, which must not be served, nor
+	// changed.
+	Bytes other(64 * 1024, 0x5a);
+	std::string target = write("other-guest.core", other);
+	ASSERT_EQ(chmod(target.c_str(), 0600), 0);
+	struct stat before, after;
+	ASSERT_EQ(stat(target.c_str(), &before), 0);
+	ASSERT_EQ(symlink(target.c_str(), path.c_str()), 0);
+	expect_replaced(input, path, "a symlink");
+	ASSERT_EQ(stat(target.c_str(), &after), 0);
+	EXPECT_EQ(read(target), other);
+	EXPECT_EQ(after.st_ino, before.st_ino);
+	EXPECT_EQ(after.st_nlink, 1u);
+	EXPECT_EQ(after.st_mtim.tv_sec, before.st_mtim.tv_sec);
+	EXPECT_EQ(after.st_mtim.tv_nsec, before.st_mtim.tv_nsec);
+	EXPECT_EQ(entries("cache"), 1u);
+}
+
+TEST_F(CoreCache, AFifoUnderTheEntrysNameDoesNotHang)
+{
+	auto input = write_source();
+	std::string path = entry_name_of(input);
+	ASSERT_FALSE(path.empty());
+	ASSERT_EQ(mkfifo(path.c_str(), 0600), 0);
+	// In a child, so that opening the FIFO to wait for a writer fails the test, not hangs it.
+	int pipe_fds[2];
+	ASSERT_EQ(pipe2(pipe_fds, O_CLOEXEC), 0);
+	pid_t child = fork();
+	ASSERT_GE(child, 0) << strerror(errno);
+	if (child == 0) {
+		auto again = decompress_cached(input);
+		std::string report = !again        ? "error: " + again.error().to_string()
+				     : again->reused ? std::string("reused")
+						     : "warning: " + again->warning;
+		ssize_t n = ::write(pipe_fds[1], report.data(), report.size());
+		_exit(n == ssize_t(report.size()) ? 0 : 1);
+	}
+	::close(pipe_fds[1]);
+	pollfd readable = {pipe_fds[0], POLLIN, 0};
+	if (poll(&readable, 1, 60'000) != 1) {
+		kill(child, SIGKILL);
+		waitpid(child, nullptr, 0);
+		::close(pipe_fds[0]);
+		FAIL() << "decompressed_core hung on a FIFO under the entry's name";
+	}
+	std::string report;
+	char buf[4096];
+	for (ssize_t n; (n = ::read(pipe_fds[0], buf, sizeof buf)) > 0;)
+		report.append(buf, size_t(n));
+	::close(pipe_fds[0]);
+	int status = 0;
+	ASSERT_EQ(waitpid(child, &status, 0), child);
+	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	EXPECT_EQ(report, "warning: " + path +
+				  ": ignored a cache entry that is not vmcorefs's own "
+				  "(not a regular file); decompressing again");
+	struct stat st;
+	ASSERT_EQ(lstat(path.c_str(), &st), 0);
+	EXPECT_TRUE(S_ISREG(st.st_mode)); // the FIFO is replaced
+	EXPECT_EQ(read(path), sample_core());
+}
+
+TEST_F(CoreCache, AFileUnderTheEntrysNameWithoutItsSourceIsRefused)
+{
+	auto input = write_source();
+	std::string path = entry_name_of(input);
+	ASSERT_FALSE(path.empty());
+	Bytes planted(64 * 1024, 0x5a);
+	write(path.substr(dir_.string().size() + 1), planted);
+	ASSERT_EQ(chmod(path.c_str(), 0600), 0);
+	if (!has_user_xattrs()) {
+		// Nothing can tell it from an entry of vmcorefs's then: the user's own directory is
+		// what keeps others out.
+		auto reused = decompress_cached(input);
+		ASSERT_TRUE(reused) << reused.error().to_string();
+		EXPECT_TRUE(reused->reused);
+		EXPECT_EQ(reused->warning, "");
+		return;
+	}
+	expect_replaced(input, path, "no user.vmcorefs.source attribute");
+	std::string recorded(4096, '\0');
+	ssize_t n =
+		getxattr(path.c_str(), "user.vmcorefs.source", recorded.data(), recorded.size());
+	ASSERT_GT(n, 0) << strerror(errno);
+	recorded.resize(size_t(n));
+	EXPECT_EQ(recorded.find(fs::canonical(dir_ / "core.zst").string() + "\n"), 0u) << recorded;
+
+	// An attribute naming another source (a copy of another entry) is not enough either.
+	ASSERT_EQ(::unlink(path.c_str()), 0);
+	write(path.substr(dir_.string().size() + 1), planted);
+	ASSERT_EQ(chmod(path.c_str(), 0600), 0);
+	recorded.back() ^= 1;
+	ASSERT_EQ(setxattr(path.c_str(), "user.vmcorefs.source", recorded.data(), recorded.size(),
+			   0),
+		  0);
+	expect_replaced(input, path, "made from another source");
+}
+
+TEST_F(CoreCache, AnEntryWritableByOthersOrWithASecondNameIsRefused)
+{
+	auto input = write_source();
+	auto made = decompress_cached(input);
+	ASSERT_TRUE(made) << made.error().to_string();
+	ASSERT_EQ(chmod(made->path.c_str(), 0666), 0);
+	expect_replaced(input, made->path, "writable by others, mode 0666");
+
+	std::string second = (dir_ / "second-name").string();
+	ASSERT_EQ(link(made->path.c_str(), second.c_str()), 0);
+	expect_replaced(input, made->path, "2 links");
+	EXPECT_EQ(read(second), sample_core()); // the other name is the old entry, left alone
+}
+
+TEST_F(CoreCache, AnEntryOfAnotherUserIsRefused)
+{
+	if (geteuid() != 0)
+		GTEST_SKIP() << "giving a file to another user needs root";
+	auto input = write_source();
+	auto made = decompress_cached(input);
+	ASSERT_TRUE(made) << made.error().to_string();
+	ASSERT_EQ(chown(made->path.c_str(), 65534, 65534), 0);
+	expect_replaced(input, made->path, "owned by uid 65534");
+}
+
+// PendingFile in a directory of its own, to see that no temporary name is left behind.
+class PendingFileTest : public CompressedCore {
+protected:
+	void SetUp() override
+	{
+		CompressedCore::SetUp();
+		ASSERT_EQ(mkdir(dir().c_str(), 0700), 0);
+	}
+	std::string dir() const { return (dir_ / "d").string(); }
+	std::string target() const { return dir() + "/target"; }
+	std::set<std::string> names() const
+	{
+		std::set<std::string> found;
+		for (const auto &e : fs::directory_iterator(dir_ / "d"))
+			found.insert(e.path().filename().string());
+		return found;
+	}
+	static void write_all(int fd, const Bytes &bytes)
+	{
+		ASSERT_EQ(::write(fd, bytes.data(), bytes.size()), ssize_t(bytes.size()));
+	}
+	const Bytes old_bytes = Bytes(10000, 'o');
+	const Bytes new_bytes = Bytes(20000, 'n');
+};
+
+TEST_F(PendingFileTest, ReplaceSwapsTheWholeFileInAtOnce)
+{
+	write("d/target", old_bytes);
+	int old_fd = ::open(target().c_str(), O_RDONLY | O_CLOEXEC);
+	ASSERT_GE(old_fd, 0);
+	{
+		auto pending = PendingFile::create(dir(), "target");
+		ASSERT_TRUE(pending) << pending.error().to_string();
+		write_all(pending->fd(), new_bytes);
+		EXPECT_EQ(read(target()), old_bytes); // nothing shows before commit
+		auto committed = pending->commit(target(), PendingFile::Existing::replace);
+		ASSERT_TRUE(committed) << committed.error().to_string();
+	}
+	EXPECT_EQ(read(target()), new_bytes);
+	// The old file was not rewritten in place: who had it open still reads all of it.
+	Bytes still(old_bytes.size() + 1);
+	EXPECT_EQ(pread(old_fd, still.data(), still.size(), 0), ssize_t(old_bytes.size()));
+	still.resize(old_bytes.size());
+	EXPECT_EQ(still, old_bytes);
+	::close(old_fd);
+	struct stat st;
+	ASSERT_EQ(stat(target().c_str(), &st), 0);
+	EXPECT_EQ(st.st_mode & 0777, 0600u);
+	EXPECT_EQ(st.st_nlink, 1u);
+	EXPECT_EQ(names(), std::set<std::string>{"target"});
+}
+
+TEST_F(PendingFileTest, WithoutCommitTheTargetStaysAndNothingIsLeft)
+{
+	write("d/target", old_bytes);
+	struct stat before, after;
+	ASSERT_EQ(stat(target().c_str(), &before), 0);
+	{
+		auto pending = PendingFile::create(dir(), "target");
+		ASSERT_TRUE(pending) << pending.error().to_string();
+		write_all(pending->fd(), new_bytes);
+		auto moved = std::move(*pending); // the moved-from one must not remove anything
+	}
+	EXPECT_EQ(read(target()), old_bytes);
+	ASSERT_EQ(stat(target().c_str(), &after), 0);
+	EXPECT_EQ(after.st_ino, before.st_ino);
+	EXPECT_EQ(names(), std::set<std::string>{"target"});
+}
+
+TEST_F(PendingFileTest, KeepLeavesAnExistingFile)
+{
+	write("d/target", old_bytes);
+	struct stat before, after;
+	ASSERT_EQ(stat(target().c_str(), &before), 0);
+	{
+		auto pending = PendingFile::create(dir(), "target");
+		ASSERT_TRUE(pending) << pending.error().to_string();
+		write_all(pending->fd(), new_bytes);
+		auto committed = pending->commit(target(), PendingFile::Existing::keep);
+		ASSERT_TRUE(committed) << committed.error().to_string();
+	}
+	EXPECT_EQ(read(target()), old_bytes);
+	ASSERT_EQ(stat(target().c_str(), &after), 0);
+	EXPECT_EQ(after.st_ino, before.st_ino);
+	EXPECT_EQ(names(), std::set<std::string>{"target"});
+}
+
+TEST_F(PendingFileTest, KeepNamesTheFileWhenTheNameIsFree)
+{
+	{
+		auto pending = PendingFile::create(dir(), "target");
+		ASSERT_TRUE(pending) << pending.error().to_string();
+		write_all(pending->fd(), new_bytes);
+		EXPECT_EQ(names().count("target"), 0u); // no name until commit
+		auto committed = pending->commit(target(), PendingFile::Existing::keep);
+		ASSERT_TRUE(committed) << committed.error().to_string();
+	}
+	EXPECT_EQ(read(target()), new_bytes);
+	struct stat st;
+	ASSERT_EQ(stat(target().c_str(), &st), 0);
+	EXPECT_EQ(st.st_mode & 0777, 0600u);
+	EXPECT_EQ(names(), std::set<std::string>{"target"});
+}
+
+TEST_F(PendingFileTest, ADirectoryThatCannotBeWrittenIsOneLineError)
+{
+	auto missing = PendingFile::create(dir() + "/nothing", "target");
+	ASSERT_FALSE(missing);
+	EXPECT_EQ(missing.error().to_string(),
+		  dir() + "/nothing: cannot create a file in this directory: "
+			  "No such file or directory");
 }
 
 TEST(CoreCacheDir, FollowsXdgCacheHomeThenHome)
