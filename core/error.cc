@@ -4,12 +4,15 @@
 #include <cstdio>
 #include <cstring>
 
+#include "text_escape.h"
+
 namespace vmcorefs {
 
+// The file and message can quote the core (an idstr, a type name, the executable's path from the
+// NT_FILE note) and the line goes to a terminal or syslog.
 std::string Error::to_string() const
 {
-	std::string out = file.empty() ? message : file + ": " + message;
-	return out;
+	return file.empty() ? printable(message) : printable(file) + ": " + printable(message);
 }
 
 int Error::to_errno() const

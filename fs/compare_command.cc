@@ -3,6 +3,7 @@
 
 #include "cli.h"
 #include "log.h"
+#include "text_escape.h"
 #include "vmcore_compare.h"
 #include "vmcore_layout.h"
 
@@ -33,8 +34,9 @@ int run_compare(const Options &options)
 	CompareResult result = compare_vmcores(*ours, *reference);
 	for (const auto &line : result.summary)
 		std::printf("%s\n", line.c_str());
+	// Differences quote note names read from the reference: untrusted text.
 	for (const auto &line : result.differences)
-		std::printf("differs: %s\n", line.c_str());
+		std::printf("differs: %s\n", printable(line).c_str());
 	std::printf("%s\n", result.equal() ? "vmcores agree" : "vmcores differ");
 	return result.equal() ? exit_ok : exit_differ;
 }

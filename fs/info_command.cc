@@ -4,14 +4,16 @@
 #include "cli.h"
 #include "info_render.h"
 #include "log.h"
+#include "text_escape.h"
 
 namespace vmcorefs {
 
 static void print_details(const std::vector<std::string> &details)
 {
 	std::puts("\ndetails:");
+	// They name paths and types found through the core: untrusted text.
 	for (const auto &line : details)
-		std::printf("  %s\n", line.c_str());
+		std::printf("  %s\n", printable(line).c_str());
 }
 
 int run_info(const Options &options)

@@ -4,6 +4,7 @@
 #include <elf.h>
 
 #include "string_format.h"
+#include "text_escape.h"
 
 namespace vmcorefs {
 namespace {
@@ -36,7 +37,7 @@ std::string render_ramblocks(const GuestMemoryMap &map)
 	for (const auto &b : map.ramblocks)
 		out += format("%24s  0x%016" PRIx64 " 0x%016" PRIx64 " 0x%016" PRIx64
 			      " 0x%016" PRIx64 "\n",
-			      b.idstr.c_str(), b.offset, b.used_length, b.max_length,
+			      printable(b.idstr).c_str(), b.offset, b.used_length, b.max_length,
 			      present_bytes(b));
 	return out;
 }
@@ -79,23 +80,9 @@ std::string render_notes(const GuestMemoryMap &map)
 		out += format("  vCPU %d:    %s\n", cpu.cpu_index,
 			      cpu.registers_current ? current : "registers stale (no notes)");
 	out += format("vmcore:      %s\n", class_name(map.elf_class));
-	out += "VMCOREINFO:  " + (map.vmcoreinfo_source.empty() ? "none" : map.vmcoreinfo_source) +
-	       "\n";
+	out += "VMCOREINFO:  " +
+	       (map.vmcoreinfo_source.empty() ? "none" : printable(map.vmcoreinfo_source)) + "\n";
 	return out;
-}
-
-std::string json_string(const std::string &s)
-{
-	std::string out = "\"";
-	for (unsigned char c : s) {
-		if (c == '"' || c == '\\')
-			out += '\\', out += static_cast<char>(c);
-		else if (c < 0x20)
-			out += format("\\u%04x", c);
-		else
-			out += static_cast<char>(c);
-	}
-	return out + "\"";
 }
 
 template <typename T, typename F> std::string json_array(const std::vector<T> &items, F item)
@@ -112,10 +99,10 @@ std::string render_info(const LoadedGuest &guest)
 {
 	const GuestMemoryMap &map = guest.map;
 	std::string out;
-	out += "core:        " + guest.core->path() + "\n";
-	out += "QEMU:        " + map.qemu_version + "\n";
-	out += "machine:     " + map.machine + "\n";
-	out += "accelerator: " + map.accelerator + "\n";
+	out += "core:        " + printable(guest.core->path()) + "\n";
+	out += "QEMU:        " + printable(map.qemu_version) + "\n";
+	out += "machine:     " + printable(map.machine) + "\n";
+	out += "accelerator: " + printable(map.accelerator) + "\n";
 	out += render_notes(map) + "\n";
 	out += render_blocks(map) + "\n";
 	out += render_absent(map) + "\n";
@@ -123,7 +110,7 @@ std::string render_info(const LoadedGuest &guest)
 	if (!map.warnings.empty()) {
 		out += "\nwarnings:\n";
 		for (const auto &w : map.warnings)
-			out += "  " + w + "\n";
+			out += "  " + printable(w) + "\n";
 	}
 	return out;
 }

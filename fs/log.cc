@@ -1,6 +1,7 @@
 #include "log.h"
 
 #include "cli.h"
+#include "text_escape.h"
 
 #include <atomic>
 #include <cstdio>
@@ -33,16 +34,17 @@ void log_to_syslog()
 	use_syslog = true;
 }
 
+// Warnings can quote the core (an idstr, VMCOREINFO's source), so they are escaped as errors are.
 void report_guest(const LoadedGuest &guest, const std::vector<std::string> &more_warnings)
 {
-	const std::string &core = guest.core->path();
+	const std::string core = printable(guest.core->path());
 	for (const AbsentRange &range : guest.map.absent)
 		log_line(core + ": guest " + hex(range.start) + "-" + hex(range.end) +
 			 " absent from the core (" + to_string(range.reason) + ")");
 	for (const std::string &warning : guest.map.warnings)
-		log_line(core + ": " + warning);
+		log_line(core + ": " + printable(warning));
 	for (const std::string &warning : more_warnings)
-		log_line(core + ": " + warning);
+		log_line(core + ": " + printable(warning));
 }
 
 } // namespace vmcorefs
