@@ -2,16 +2,21 @@
 // copied with copy_file_range (pread and pwrite where the kernel cannot), holes of the core are
 // skipped so that the output is as sparse as the core, and the core is only ever read through
 // its fd: a core that shrinks meanwhile is a short read, reported, never a SIGBUS.
+//
+// Nothing that vmcorefs did not create is ever destroyed: the vmcore is written into a new file
+// beside the target (core/pending_file.h), which replaces the target only once it is complete
+// and on disk; devices, FIFOs and the core itself are refused as targets.
 #include "extract.h"
 
 #include <algorithm>
 #include <cerrno>
-#include <cstdio>
+#include <cstdlib>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
-#include <utility>
 #include <vector>
 
+#include "pending_file.h"
 #include "progress_bar.h"
 
 namespace vmcorefs {
@@ -20,63 +25,29 @@ namespace {
 constexpr size_t copy_step = 64 << 20; // progress is updated at least this often
 constexpr size_t buffer_size = 1 << 20;
 
-// Owns the output file: closed always, removed unless keep() was called, so that a failed
-// extraction leaves nothing that could pass for a vmcore.
-class Output {
-public:
-	Output(std::string path, int fd) : path_(std::move(path)), fd_(fd) {}
-	~Output()
-	{
-		if (fd_ >= 0)
-			::close(fd_);
-		if (!kept_)
-			::unlink(path_.c_str());
-	}
-	Output(const Output &) = delete;
-	Output &operator=(const Output &) = delete;
-
-	const std::string &path() const { return path_; }
-	int fd() const { return fd_; }
-	Result<void> keep()
-	{
-		int fd = std::exchange(fd_, -1);
-		if (::close(fd) != 0)
-			return make_io_error(path_, "cannot write", errno);
-		kept_ = true;
-		return {};
-	}
-
-private:
-	std::string path_;
-	int fd_;
-	bool kept_ = false;
+// The file being written and the name it will have.
+struct Output {
+	std::string path;
+	int fd;
 };
 
 struct Copy {
 	const MappedFile &core;
-	Output &out;
+	const Output &out;
 	ProgressBar &progress;
 	uint64_t total; // bytes of the whole file, for the progress bar
 	bool kernel_copy = true; // copy_file_range until the kernel declines
 	std::vector<std::byte> buffer;
 };
 
-Error short_read(const MappedFile &core, uint64_t offset)
-{
-	return make_error(ErrorCode::truncated, core.path(),
-			  "short read at offset " + hex(offset) +
-				  ": the core is shorter than it was",
-			  offset);
-}
-
 Result<void> write_all(const Output &out, const std::byte *data, size_t length, uint64_t offset)
 {
 	while (length > 0) {
-		ssize_t n = pwrite(out.fd(), data, length, static_cast<off_t>(offset));
+		ssize_t n = pwrite(out.fd, data, length, static_cast<off_t>(offset));
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
-			return make_io_error(out.path(), "cannot write", n < 0 ? errno : EIO);
+			return make_io_error(out.path, "cannot write", n < 0 ? errno : EIO);
 		data += n;
 		length -= static_cast<size_t>(n);
 		offset += static_cast<uint64_t>(n);
@@ -89,21 +60,19 @@ Result<size_t> copy_some(Copy &c, uint64_t from, uint64_t to, size_t length)
 {
 	if (c.kernel_copy) {
 		auto in = static_cast<off_t>(from), out = static_cast<off_t>(to);
-		ssize_t n = copy_file_range(c.core.fd(), &in, c.out.fd(), &out, length, 0);
+		ssize_t n = copy_file_range(c.core.fd(), &in, c.out.fd, &out, length, 0);
 		if (n >= 0)
 			return static_cast<size_t>(n);
 		if (errno != EXDEV && errno != EINVAL && errno != ENOSYS && errno != EOPNOTSUPP)
-			return make_io_error(c.core.path(), "cannot copy to " + c.out.path(),
+			return make_io_error(c.core.path(), "cannot copy to " + c.out.path,
 					     errno);
 		c.kernel_copy = false; // e.g. another file system type: copy by hand from now on
 	}
 	c.buffer.resize(buffer_size);
-	ssize_t n = pread(c.core.fd(), c.buffer.data(), std::min(length, buffer_size),
-			  static_cast<off_t>(from));
-	if (n < 0)
-		return make_io_error(c.core.path(), "cannot read", errno);
-	VMCOREFS_TRY(write_all(c.out, c.buffer.data(), static_cast<size_t>(n), to));
-	return static_cast<size_t>(n);
+	size_t n = std::min(length, buffer_size);
+	VMCOREFS_TRY(c.core.read(from, c.buffer.data(), n));
+	VMCOREFS_TRY(write_all(c.out, c.buffer.data(), n, to));
+	return n;
 }
 
 Result<void> copy_core_range(Copy &c, uint64_t from, uint64_t to, uint64_t length)
@@ -113,8 +82,8 @@ Result<void> copy_core_range(Copy &c, uint64_t from, uint64_t to, uint64_t lengt
 		auto n = copy_some(c, from, to, step);
 		if (!n)
 			return n.take_error();
-		if (*n == 0)
-			return short_read(c.core, from);
+		if (*n == 0) // copy_file_range at the core's end: it shrank
+			return c.core.read(from, c.buffer.data(), 1);
 		from += *n;
 		to += *n;
 		length -= *n;
@@ -160,41 +129,97 @@ Result<void> copy_extent(Copy &c, const ExtentTable &table, const Extent &e)
 			  e.offset);
 }
 
-// A core that is shorter than when it was opened reads as holes past its new end under
-// SEEK_DATA; checked before and after, so that such bytes never pass for zeros.
-Result<void> check_core_size(const MappedFile &core)
+// The directory and base name of an absolute path.
+std::pair<std::string, std::string> split_path(const std::string &path)
 {
-	auto now = core.current_size();
-	if (!now)
-		return now.take_error();
-	if (*now < core.size())
-		return short_read(core, *now);
-	return {};
+	auto slash = path.rfind('/');
+	return {slash == 0 ? "/" : path.substr(0, slash), path.substr(slash + 1)};
+}
+
+Result<std::string> real_path(const std::string &path)
+{
+	char *real = realpath(path.c_str(), nullptr);
+	if (!real)
+		return make_io_error(path, "cannot create", errno);
+	std::string out = real;
+	std::free(real);
+	return out;
+}
+
+// Where the vmcore goes, as an absolute path without links: path, or the file a symbolic link at
+// path names (written through, as cp does, so that the link stays). Refused: standard output,
+// anything that exists and is not a regular file (a device, a FIFO, a directory), and the inputs.
+Result<std::string> destination(const std::string &path, const std::vector<struct stat> &inputs)
+{
+	if (path == "-")
+		return make_error(ErrorCode::usage, path,
+				  "--extract writes a file, not standard output");
+	struct stat st;
+	if (stat(path.c_str(), &st) != 0) {
+		if (errno != ENOENT)
+			return make_io_error(path, "cannot create", errno);
+		// A new file (or a link to nothing, which it replaces), in a directory that exists.
+		auto slash = path.rfind('/');
+		std::string dir = slash == path.npos ? "." : slash == 0 ? "/" : path.substr(0, slash);
+		std::string base = slash == path.npos ? path : path.substr(slash + 1);
+		auto real_dir = real_path(dir);
+		if (!real_dir)
+			return make_io_error(path, "cannot create", real_dir.error().errno_value);
+		return (*real_dir == "/" ? "" : *real_dir) + "/" + base;
+	}
+	if (!S_ISREG(st.st_mode))
+		return make_error(ErrorCode::usage, path,
+				  "not a regular file; --extract writes or replaces regular files "
+				  "only");
+	for (const struct stat &input : inputs)
+		if (st.st_dev == input.st_dev && st.st_ino == input.st_ino)
+			return make_error(ErrorCode::usage, path,
+					  "is the core itself (or another input of this run); "
+					  "--extract never overwrites its input");
+	return real_path(path);
 }
 
 } // namespace
 
+Result<void> check_extract_target(const std::string &path, const std::vector<std::string> &inputs)
+{
+	std::vector<struct stat> identities;
+	for (const std::string &input : inputs) {
+		struct stat st;
+		if (stat(input.c_str(), &st) == 0)
+			identities.push_back(st);
+	}
+	auto target = destination(path, identities);
+	if (!target)
+		return target.take_error();
+	return {};
+}
+
 Result<void> extract_file(const ExtentTable &table, const MappedFile &core,
 			  const std::string &path)
 {
-	// Guest RAM holds whatever the guest had in memory: keys, passwords. Readable by the owner
-	// only, as the kernel makes process cores.
-	int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd < 0)
-		return make_io_error(path, "cannot create", errno);
-	Output out(path, fd);
+	auto target = destination(path, {core.opened()});
+	if (!target)
+		return target.take_error();
+	auto [directory, name] = split_path(*target);
+	auto pending = PendingFile::create(directory, name);
+	if (!pending)
+		return pending.take_error();
+	Output out{path, pending->fd()};
 	ProgressBar progress("extracting");
 	Copy c{core, out, progress, table.size(), true, {}};
-	VMCOREFS_TRY(check_core_size(core));
+	VMCOREFS_TRY(core.check_unchanged());
 	for (const Extent &e : table.extents()) {
 		VMCOREFS_TRY(copy_extent(c, table, e));
 		progress.reached(e.offset + e.length, table.size());
 	}
-	VMCOREFS_TRY(check_core_size(core));
+	// A core that shrank reads as holes past its new end under SEEK_DATA, and one rewritten in
+	// place may have been read in part: such bytes must not pass for the guest's.
+	VMCOREFS_TRY(core.check_unchanged());
 	// The last bytes may be a hole that nothing was written to.
-	if (ftruncate(out.fd(), static_cast<off_t>(table.size())) != 0)
+	if (ftruncate(out.fd, static_cast<off_t>(table.size())) != 0)
 		return make_io_error(path, "cannot set the size", errno);
-	return out.keep();
+	return pending->commit(*target, PendingFile::Existing::replace);
 }
 
 } // namespace vmcorefs

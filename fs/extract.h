@@ -2,6 +2,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "error.h"
 #include "extent_table.h"
@@ -9,10 +10,16 @@
 
 namespace vmcorefs {
 
-// Writes the bytes of table to path (created, or truncated; mode 0600), as sparse as the core:
-// the core's holes stay holes. A progress line goes to stderr when it is a terminal. Errors:
-// truncated when the core is shorter than its mapping (a short read, with the offset), absent
-// for an absent extent, io. A failed extraction removes path.
+// Refuses, before any work is done, a path that extract_file would refuse: standard output
+// ("-"), something that exists and is not a regular file, or one of the inputs (same device and
+// inode, symbolic links followed).
+Result<void> check_extract_target(const std::string &path, const std::vector<std::string> &inputs);
+
+// Writes the bytes of table to path (a symbolic link is written through), as sparse as the core:
+// the core's holes stay holes. The bytes go into a new file (mode 0600) in path's directory that
+// replaces path only once it is complete: whatever path was before survives any failure. A
+// progress line goes to stderr when it is a terminal. Errors: those of check_extract_target,
+// changed when the core shrank or changed meanwhile, absent for an absent extent, io.
 Result<void> extract_file(const ExtentTable &table, const MappedFile &core,
 			  const std::string &path);
 

@@ -3,6 +3,7 @@
 
 #include "cli.h"
 #include "compressed_core.h"
+#include "extract.h"
 #include "log.h"
 #include "mountpoint_check.h"
 
@@ -23,9 +24,16 @@ int main(int argc, char **argv)
 		break;
 	}
 	// Before the long part (decompressing, loading debug info): a mount point that cannot be
-	// used, such as a dead daemon's, is reported at once.
+	// used, such as a dead daemon's, or an --extract target that must not be written, is
+	// reported at once.
 	if (options->mode == Mode::mount)
 		if (auto usable = check_mountpoint(options->mountpoint); !usable)
+			return fail(usable.error());
+	const LoadOptions &load = options->load;
+	if (options->mode == Mode::extract)
+		if (auto usable = check_extract_target(
+			    options->extract_path, {load.core_path, load.executable, load.debuginfo});
+		    !usable)
 			return fail(usable.error());
 	auto core = uncompressed_core(options->load.core_path, options->cache_dir);
 	if (!core)
