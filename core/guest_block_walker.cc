@@ -2,6 +2,7 @@
 
 #include <unordered_map>
 
+#include "byte_order.h"
 #include "ram_discard_manager.h"
 
 namespace vmcorefs {
@@ -16,9 +17,9 @@ struct Layouts {
 	Field as_current_map, fv_ranges, fv_nr;
 	uint64_t flat_range_stride = 0;
 	Field fr_mr, fr_offset_in_region, fr_start, fr_size;
-	Field mr_ram, mr_ram_device, mr_nonvolatile, mr_ram_block;
+	Field mr_ram, mr_ram_device, mr_nonvolatile, mr_ram_block, mr_size;
 	std::optional<Field> mr_rdm; // RamDiscardManager, QEMU 6.2+
-	Field rb_host;
+	Field rb_host, rb_used_length;
 };
 
 Result<Layouts> look_up_layouts(QemuReader &r)
@@ -43,8 +44,9 @@ Result<Layouts> look_up_layouts(QemuReader &r)
 	VMCOREFS_TRY(mr->fields({{"ram", &l.mr_ram},
 				 {"ram_device", &l.mr_ram_device},
 				 {"nonvolatile", &l.mr_nonvolatile},
-				 {"ram_block", &l.mr_ram_block}}));
-	VMCOREFS_TRY(rb->fields({{"host", &l.rb_host}}));
+				 {"ram_block", &l.mr_ram_block},
+				 {"size", &l.mr_size}}));
+	VMCOREFS_TRY(rb->fields({{"host", &l.rb_host}, {"used_length", &l.rb_used_length}}));
 	l.flat_range_stride = fr->size();
 	if (auto rdm = mr->field({"rdm"})) // optional: recorded in --info -v either way
 		l.mr_rdm = *rdm;
@@ -55,7 +57,9 @@ Result<Layouts> look_up_layouts(QemuReader &r)
 struct RegionFacts {
 	bool dumped = false; // RAM, not a RAM device, not non-volatile
 	uint64_t discard_manager = 0; // MemoryRegion.rdm: only its populated parts are dumped
-	uint64_t host = 0; // ram_block->host
+	uint64_t size = 0;            // MemoryRegion.size
+	uint64_t host = 0;            // ram_block->host
+	uint64_t used_length = 0;     // ram_block->used_length: the part of the host memory in use
 };
 
 Result<RegionFacts> read_region(QemuReader &r, const Layouts &l, uint64_t mr)
@@ -82,11 +86,38 @@ Result<RegionFacts> read_region(QemuReader &r, const Layouts &l, uint64_t mr)
 	if (*block == 0)
 		return make_error(ErrorCode::bad_structure, r.core().path(),
 				  "RAM MemoryRegion at " + hex(mr) + " has no RAMBlock", mr);
+	auto size = r.read_int128(mr, l.mr_size);
 	auto host = r.read_uint(*block, l.rb_host);
-	if (!host)
-		return host.take_error();
+	auto used = r.read_uint(*block, l.rb_used_length);
+	for (auto *v : {&size, &host, &used})
+		if (!*v)
+			return v->take_error();
+	facts.size = *size;
 	facts.host = *host;
+	facts.used_length = *used;
 	return facts;
+}
+
+// A FlatRange shows part of its MemoryRegion, whose bytes are the first used_length bytes of the
+// RAMBlock's host memory. A range past either end would serve whatever QEMU has mapped after them
+// as guest RAM: refused, naming the field.
+Result<void> check_range_in_region(QemuReader &r, uint64_t fr, uint64_t mr,
+				   const RegionFacts &region, uint64_t offset, uint64_t size)
+{
+	uint64_t end;
+	if (add_overflows(offset, size, &end))
+		end = UINT64_MAX;
+	const char *limit = end > region.size ? "MemoryRegion.size"
+			    : end > region.used_length ? "RAMBlock.used_length"
+						       : nullptr;
+	if (!limit)
+		return {};
+	return make_error(ErrorCode::bad_structure, r.core().path(),
+			  "FlatRange at " + hex(fr) + " shows " + hex(size) + " bytes at offset " +
+				  hex(offset) + " of the MemoryRegion at " + hex(mr) +
+				  ", past its end (" + limit + " " +
+				  hex(end > region.size ? region.size : region.used_length) + ")",
+			  fr);
 }
 
 // guest_phys_block_add_section's rule: merge only with the last block.
@@ -176,6 +207,7 @@ Result<std::vector<GuestBlock>> walk_guest_blocks(QemuReader &r)
 		const RegionFacts &region = it->second;
 		if (!region.dumped)
 			continue;
+		VMCOREFS_TRY(check_range_in_region(r, fr, *mr, region, *offset, *size));
 		if (!blocks.empty() && blocks.back().end > *start)
 			return make_error(ErrorCode::bad_structure, r.core().path(),
 					  "FlatView ranges at " + hex(*ranges) + " are not sorted",

@@ -7,6 +7,8 @@ namespace {
 
 // A machine has tens of RAMBlocks; a list longer than this is corrupt.
 constexpr size_t max_ramblocks = 65536;
+// QEMU's host is x86_64 (the core's machine): 4 KiB pages.
+constexpr uint64_t host_page_size = 4096;
 
 struct RamBlockFields {
 	Field host, offset, used_length, max_length, flags, idstr, fd, next;
@@ -27,6 +29,23 @@ Result<RamBlockFields> look_up_fields(QemuReader &r)
 				 {"fd", &f.fd},
 				 {"next.le_next", &f.next}}));
 	return f;
+}
+
+// QEMU maps a RAMBlock's host memory page-aligned, max_length bytes of it, of which it uses the
+// first used_length. Anything else would serve other host memory as the block's.
+Result<void> check_ramblock(QemuReader &r, uint64_t block, const RamBlockInfo &info)
+{
+	std::string name = "RAMBlock \"" + info.idstr + "\" at " + hex(block);
+	if (info.used_length > info.max_length)
+		return make_error(ErrorCode::bad_structure, r.core().path(),
+				  name + ": used_length " + hex(info.used_length) +
+					  " exceeds max_length " + hex(info.max_length),
+				  block);
+	if (info.host % host_page_size != 0)
+		return make_error(ErrorCode::bad_structure, r.core().path(),
+				  name + ": host " + hex(info.host) + " is not page-aligned",
+				  block);
+	return {};
 }
 
 Result<RamBlockInfo> read_ramblock(QemuReader &r, const RamBlockFields &f, uint64_t block)
@@ -57,6 +76,7 @@ Result<RamBlockInfo> read_ramblock(QemuReader &r, const RamBlockFields &f, uint6
 		return flags ? fd.take_error() : flags.take_error();
 	info.flags = static_cast<uint32_t>(*flags);
 	info.fd = static_cast<int32_t>(*fd);
+	VMCOREFS_TRY(check_ramblock(r, block, info));
 	info.pieces = r.core().translate(info.host, info.used_length);
 	return info;
 }
