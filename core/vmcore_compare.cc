@@ -13,12 +13,25 @@ namespace {
 
 constexpr uint64_t page_size = 4096;
 
-// PT_LOADs that describe physical memory at its own address, in file order.
-std::vector<VmcoreLoad> physical_loads(const VmcoreView &v, bool identity_only)
+// An alias load shows physical memory that an identity load (p_vaddr == p_paddr) of the same
+// vmcore already holds, at another virtual address: the kernel-text segment vmcorefs adds. It
+// is no physical memory of its own, in ours or in a reference that is a vmcore vmcorefs wrote.
+bool is_alias(const VmcoreView &v, const VmcoreLoad &load)
+{
+	if (load.vaddr == load.paddr)
+		return false;
+	return std::any_of(v.loads().begin(), v.loads().end(), [&](const VmcoreLoad &l) {
+		return l.vaddr == l.paddr && load.paddr >= l.paddr &&
+		       load.paddr - l.paddr + load.filesz <= l.filesz;
+	});
+}
+
+// The PT_LOADs that hold physical memory, in file order.
+std::vector<VmcoreLoad> physical_loads(const VmcoreView &v)
 {
 	std::vector<VmcoreLoad> out;
 	for (const auto &l : v.loads())
-		if (!identity_only || l.vaddr == l.paddr)
+		if (!is_alias(v, l))
 			out.push_back(l);
 	return out;
 }
@@ -77,8 +90,8 @@ void compare_load(const VmcoreLoad &ref, const VmcoreView &reference, const Vmco
 
 void compare_memory(const VmcoreView &ours, const VmcoreView &reference, CompareResult &result)
 {
-	auto refs = physical_loads(reference, false);
-	auto mine = physical_loads(ours, true);
+	auto refs = physical_loads(reference);
+	auto mine = physical_loads(ours);
 	bool same_list = refs.size() == mine.size() &&
 			 std::equal(refs.begin(), refs.end(), mine.begin(), [](auto &a, auto &b) {
 				 return a.paddr == b.paddr && a.filesz == b.filesz &&

@@ -17,8 +17,8 @@ struct CompareResult {
 	bool equal() const { return differences.empty(); }
 };
 
-// ours may have PT_LOADs that alias physical memory at another virtual address
-// (p_vaddr != p_paddr: the kernel-text segment); those are not compared as physical memory.
+// Either may have PT_LOADs that alias physical memory another PT_LOAD holds at another virtual
+// address (the kernel-text segment vmcorefs adds); those are not compared as physical memory.
 CompareResult compare_vmcores(const VmcoreView &ours, const VmcoreView &reference);
 
 } // namespace vmcorefs
