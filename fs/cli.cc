@@ -14,6 +14,7 @@ enum LongOnly {
 	opt_executable,
 	opt_debug_file_directory,
 	opt_cache_dir,
+	opt_world_readable,
 };
 
 const struct option long_options[] = {
@@ -29,6 +30,7 @@ const struct option long_options[] = {
 	{"executable", required_argument, nullptr, opt_executable},
 	{"debug-file-directory", required_argument, nullptr, opt_debug_file_directory},
 	{"cache-dir", required_argument, nullptr, opt_cache_dir},
+	{"world-readable", no_argument, nullptr, opt_world_readable},
 	{nullptr, 0, nullptr, 0},
 };
 
@@ -54,6 +56,7 @@ bool apply_option(int c, Options &o)
 	case opt_executable: o.load.executable = optarg; break;
 	case opt_debug_file_directory: o.load.debug_dirs.emplace_back(optarg); break;
 	case opt_cache_dir: o.cache_dir = optarg; break;
+	case opt_world_readable: o.world_readable = true; break;
 	default: return false;
 	}
 	return true;
@@ -130,6 +133,8 @@ void print_help(const char *argv0)
 		"  -f, --foreground       stay in the foreground\n"
 		"  -d, --debug            print FUSE requests (implies -f)\n"
 		"  -o OPT[,OPT...]        FUSE mount options, e.g. allow_other\n"
+		"  --world-readable       files readable by every user (mode 0444); by default\n"
+		"                         they have the core's owner and read permissions\n"
 		"\n"
 		"Other:\n"
 		"  -v, --verbose          with --info: where debug info came from, DWARF names used\n"

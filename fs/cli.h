@@ -20,6 +20,7 @@ struct Options {
 	bool foreground = false;  // -f
 	bool debug = false;       // -d: FUSE debug output, implies -f
 	bool verbose = false;     // -v
+	bool world_readable = false; // --world-readable
 	std::vector<std::string> fuse_options; // -o, passed to FUSE
 };
 

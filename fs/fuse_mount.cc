@@ -9,9 +9,12 @@
 #include <fuse_lowlevel.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <optional>
+#include <string_view>
 #include <thread>
 
 #include "stderr_capture.h"
+#include "string_format.h"
 
 namespace vmcorefs {
 namespace {
@@ -73,6 +76,40 @@ Result<void> check_not_mounted(const std::string &path)
 	return {};
 }
 
+// The value of option name in the user's -o lists ("" for a flag), if it is there; the last one
+// wins, as in libfuse.
+std::optional<std::string> fuse_option(const std::vector<std::string> &fuse_options,
+				       std::string_view name)
+{
+	std::optional<std::string> found;
+	for (const std::string &list : fuse_options)
+		for (size_t start = 0; start <= list.size();) {
+			size_t comma = std::min(list.find(',', start), list.size());
+			std::string_view option(list.data() + start, comma - start);
+			if (option == name)
+				found = "";
+			else if (option.starts_with(name) && option[name.size()] == '=')
+				found = std::string(option.substr(name.size() + 1));
+			start = comma + 1;
+		}
+	return found;
+}
+
+// The permission bits of the mount's files: the core's read bits, or everyone's when asked.
+Result<mode_t> file_mode(const MappedFile &core, const MountSettings &settings)
+{
+	if (settings.world_readable)
+		return mode_t{0444};
+	mode_t mode = core.opened().st_mode & 0444;
+	if (fuse_option(settings.fuse_options, "allow_other") && (mode & 0044) == 0)
+		return make_error(ErrorCode::usage, core.path(),
+				  format("-o allow_other: the core (mode %04o) is readable by its "
+					 "owner only, and so is the mount; add --world-readable to "
+					 "let every user read the guest's memory",
+					 core.opened().st_mode & 07777));
+	return mode;
+}
+
 Error mount_error(const std::string &path, const std::string &what, const std::string &reason)
 {
 	return make_error(ErrorCode::io, path, reason.empty() ? what : what + ": " + reason);
@@ -92,8 +129,14 @@ FuseMount::mount(const FileTree &tree, const MappedFile &core, const MountSettin
 	std::free(real);
 	m->context_.tree = &tree;
 	m->context_.core = &core;
-	if (fstat(core.fd(), &m->context_.core_stat) != 0)
-		return make_io_error(core.path(), "cannot stat", errno);
+	auto mode = file_mode(core, settings);
+	if (!mode)
+		return mode.take_error();
+	m->context_.file_mode = *mode;
+	// libfuse fails INIT, and so the daemon, unless init() asks for the max_read of the mount
+	// options: it is taken from there (libfuse has checked that it is a number).
+	if (auto max_read = fuse_option(settings.fuse_options, "max_read"))
+		m->context_.max_read = static_cast<unsigned>(std::strtoul(max_read->c_str(), nullptr, 0));
 	VMCOREFS_TRY(check_not_mounted(m->mountpoint_));
 	// libfuse and fusermount3 say why they fail on stderr: that becomes our one line.
 	StderrCapture capture;

@@ -20,13 +20,17 @@ struct MountSettings {
 	std::string mountpoint;
 	std::vector<std::string> fuse_options; // -o values from the user, e.g. "allow_other"
 	bool debug = false;                    // libfuse's request trace on stderr
+	bool world_readable = false;           // --world-readable: files 0444 whatever the core's mode
 };
 
 class FuseMount {
 public:
 	// Mounts read-only ("ro,default_permissions,fsname=vmcorefs,subtype=vmcorefs" plus the
-	// user's options). tree and core must outlive the FuseMount. SIGINT, SIGTERM and SIGHUP
-	// end serve() from here on (until destruction), not the process.
+	// user's options). Files have the core's owner and read permissions, which the kernel
+	// enforces (default_permissions): whoever cannot read the core cannot read the guest's
+	// memory through the mount either. -o allow_other on a core only its owner may read is
+	// refused (usage) unless settings.world_readable. tree and core must outlive the FuseMount.
+	// SIGINT, SIGTERM and SIGHUP end serve() from here on (until destruction), not the process.
 	static Result<std::unique_ptr<FuseMount>>
 	mount(const FileTree &tree, const MappedFile &core, const MountSettings &settings);
 	~FuseMount();

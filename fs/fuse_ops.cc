@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <climits>
+#include <exception>
 #include <fcntl.h>
 #include <fuse_lowlevel.h>
 #include <limits>
@@ -35,21 +36,23 @@ ServeContext &context(fuse_req_t req)
 
 struct stat attributes(const ServeContext &ctx, uint64_t ino, const Node &node)
 {
+	const struct stat &core = ctx.core->opened();
 	struct stat st = {};
 	st.st_ino = ino;
-	st.st_uid = ctx.core_stat.st_uid;
-	st.st_gid = ctx.core_stat.st_gid;
-	st.st_atim = ctx.core_stat.st_mtim;
-	st.st_mtim = ctx.core_stat.st_mtim;
-	st.st_ctim = ctx.core_stat.st_mtim;
+	st.st_uid = core.st_uid;
+	st.st_gid = core.st_gid;
+	st.st_atim = core.st_mtim;
+	st.st_mtim = core.st_mtim;
+	st.st_ctim = core.st_mtim;
 	st.st_blksize = 4096;
 	if (node.directory) {
-		st.st_mode = S_IFDIR | 0555;
+		// Whoever may read the files may list and enter the directories.
+		st.st_mode = S_IFDIR | ctx.file_mode | (ctx.file_mode >> 2);
 		auto is_directory = [&](uint64_t c) { return ctx.tree->node(c)->directory; };
 		st.st_nlink = 2 + std::count_if(node.children.begin(), node.children.end(),
 						is_directory);
 	} else {
-		st.st_mode = S_IFREG | 0444;
+		st.st_mode = S_IFREG | ctx.file_mode;
 		st.st_nlink = 1;
 		st.st_size = static_cast<off_t>(node.content.size());
 		st.st_blocks = static_cast<blkcnt_t>((node.allocated + 511) / 512);
@@ -173,16 +176,21 @@ void do_readdirplus(fuse_req_t req, fuse_ino_t ino, size_t size, off_t offset, f
 	reply_directory(req, ino, size, offset, true);
 }
 
-// The core file got shorter than when it was mapped: the bytes past its new end are gone.
-void report_shrunk_core(ServeContext &ctx)
+// Whether the core is still the file that was mounted; 0 if so, else the errno to fail the
+// request with. A core that changed once (truncated, extended, rewritten in place) stays changed
+// for the mount, even if it is changed back: its bytes, holes included, are never served again.
+// The first request to find it says so in the log.
+int core_changed_errno(ServeContext &ctx)
 {
-	if (ctx.reported_shrink.exchange(true))
-		return;
-	auto now = ctx.core->current_size();
-	log_line(ctx.core->path() + ": the core shrank while mounted (" +
-		 std::to_string(ctx.core->size()) + " bytes at mount, " +
-		 (now ? std::to_string(*now) : "unknown") +
-		 " now); reads of what is gone fail with EIO");
+	if (ctx.core_changed.load(std::memory_order_relaxed))
+		return EIO;
+	auto unchanged = ctx.core->check_unchanged();
+	if (unchanged)
+		return 0;
+	if (!ctx.core_changed.exchange(true))
+		log_line(unchanged.error().to_string() +
+			 "; reads of the mount fail with EIO from now on");
+	return unchanged.error().to_errno();
 }
 
 // A piece of a READ reply: memory to send and, for core bytes, where they are in the core.
@@ -252,12 +260,10 @@ void reply_copied(fuse_req_t req, ServeContext &ctx, const std::vector<ReplyPiec
 			std::copy_n(piece.data, piece.length, buffer.data() + at);
 			continue;
 		}
-		ssize_t got = pread(ctx.core->fd(), buffer.data() + at, piece.length,
-				    static_cast<off_t>(piece.core_offset));
-		if (got != static_cast<ssize_t>(piece.length)) {
-			if (got >= 0)
-				report_shrunk_core(ctx);
-			fuse_reply_err(req, got < 0 ? errno : EIO);
+		auto read = ctx.core->read(piece.core_offset, buffer.data() + at, piece.length);
+		if (!read) {
+			int error = core_changed_errno(ctx);
+			fuse_reply_err(req, error ? error : read.error().to_errno());
 			return;
 		}
 	}
@@ -274,6 +280,11 @@ void do_read(fuse_req_t req, fuse_ino_t, size_t size, off_t offset, fuse_file_in
 		return;
 	}
 	uint64_t end = start + std::min<uint64_t>(size, table.size() - start);
+	// Checked before the reply is made: after it, the bytes are the reader's.
+	if (int error = core_changed_errno(ctx)) {
+		fuse_reply_err(req, error);
+		return;
+	}
 	thread_local std::vector<ReplyPiece> pieces;
 	if (!collect_pieces(ctx, table, start, end, pieces)) {
 		fuse_reply_err(req, EIO);
@@ -287,18 +298,24 @@ void do_read(fuse_req_t req, fuse_ino_t, size_t size, off_t offset, fuse_file_in
 	iov.clear();
 	for (const ReplyPiece &piece : pieces)
 		iov.push_back({const_cast<std::byte *>(piece.data), piece.length});
-	// The kernel copies from the mapping inside writev. If the core shrank, that copy faults:
-	// writev fails with EFAULT (no SIGBUS here) and the kernel fails the READ with EIO itself.
+	// The kernel copies from the mapping inside writev. If the core shrank since the check, that
+	// copy faults: writev fails with EFAULT (no SIGBUS here) and the kernel fails the READ with
+	// EIO itself; the check then logs why.
 	if (fuse_reply_iov(req, iov.data(), static_cast<int>(iov.size())) == -EFAULT)
-		report_shrunk_core(ctx);
+		core_changed_errno(ctx);
 }
 
 void do_lseek(fuse_req_t req, fuse_ino_t, off_t offset, int whence, fuse_file_info *fi)
 {
-	const ServeContext &ctx = context(req);
+	ServeContext &ctx = context(req);
 	const ExtentTable &table = ctx.tree->node(fi->fh)->content;
 	if (whence != SEEK_DATA && whence != SEEK_HOLE) {
 		fuse_reply_err(req, EINVAL); // the kernel answers the other kinds itself
+		return;
+	}
+	// The holes of a changed core are not the holes of the mounted one.
+	if (int error = core_changed_errno(ctx)) {
+		fuse_reply_err(req, error);
 		return;
 	}
 	std::optional<uint64_t> found;
@@ -328,9 +345,29 @@ void do_statfs(fuse_req_t req, fuse_ino_t)
 
 void read_only(fuse_req_t req) { fuse_reply_err(req, EROFS); }
 
+// The FUSE boundary. An exception (std::bad_alloc, in practice) must not unwind into libfuse's C
+// code, which would end the daemon and leave a dead mount: the request fails with EIO instead,
+// and the log says why. Every callback here replies last, so a throw means no reply was sent.
+template <auto operation> struct Guarded;
+template <typename... Args, void (*operation)(fuse_req_t, Args...)>
+struct Guarded<operation> {
+	static void call(fuse_req_t req, Args... args) noexcept
+	{
+		try {
+			operation(req, args...);
+		} catch (const std::exception &e) {
+			log_line(std::string("a FUSE request failed: ") + e.what());
+			fuse_reply_err(req, EIO);
+		}
+	}
+};
+
 // Negotiation of the session's capabilities: every choice, with why.
-void do_init(void *, fuse_conn_info *conn)
+void do_init(void *userdata, fuse_conn_info *conn)
 {
+	// libfuse insists that init() repeats a max_read given as a mount option.
+	if (unsigned max_read = static_cast<ServeContext *>(userdata)->max_read)
+		conn->max_read = max_read;
 	// Requests are small; receiving them by splice would cost a pipe round trip each.
 	conn->want &= ~FUSE_CAP_SPLICE_READ;
 	// Replies are iovecs into the core's mapping, never spliced: splicing lost with 1 MiB READs
@@ -350,15 +387,15 @@ fuse_lowlevel_ops make_operations()
 {
 	fuse_lowlevel_ops ops = {};
 	ops.init = do_init;
-	ops.lookup = do_lookup;
-	ops.getattr = do_getattr;
-	ops.open = do_open;
-	ops.read = do_read;
-	ops.lseek = do_lseek;
-	ops.opendir = do_opendir;
-	ops.readdir = do_readdir;
-	ops.readdirplus = do_readdirplus;
-	ops.statfs = do_statfs;
+	ops.lookup = Guarded<do_lookup>::call;
+	ops.getattr = Guarded<do_getattr>::call;
+	ops.open = Guarded<do_open>::call;
+	ops.read = Guarded<do_read>::call;
+	ops.lseek = Guarded<do_lseek>::call;
+	ops.opendir = Guarded<do_opendir>::call;
+	ops.readdir = Guarded<do_readdir>::call;
+	ops.readdirplus = Guarded<do_readdirplus>::call;
+	ops.statfs = Guarded<do_statfs>::call;
 	// Everything that would change the tree. The mount is read-only, so the kernel rejects
 	// most of these before they get here; the rest (and any remount rw) meets EROFS.
 	ops.setattr = [](fuse_req_t req, fuse_ino_t, struct stat *, int, fuse_file_info *) {

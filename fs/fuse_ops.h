@@ -1,6 +1,6 @@
 // The FUSE low-level callbacks of a mount: thin translations of (inode, offset, size) into
 // lookups in the FileTree and replies that point into the core's mapping. Nothing here blocks on
-// a lock or allocates per byte; errors cross into FUSE only as errno.
+// a lock or allocates per byte; errors cross into FUSE only as errno, exceptions never.
 #pragma once
 
 #include <atomic>
@@ -17,8 +17,12 @@ namespace vmcorefs {
 struct ServeContext {
 	const FileTree *tree = nullptr;
 	const MappedFile *core = nullptr;
-	struct stat core_stat = {}; // owner and times shown for every file
-	std::atomic<bool> reported_shrink = false;
+	// Permission bits of every file (directories add x where they have r), the core's read
+	// bits unless the user asked for more; owner and times are the core's.
+	mode_t file_mode = 0444;
+	unsigned max_read = 0; // -o max_read, which init() must repeat; 0: none given
+	// Set, for good, by the first request that finds the core changed since it was mounted.
+	std::atomic<bool> core_changed = false;
 };
 
 const fuse_lowlevel_ops &fuse_operations();

@@ -20,7 +20,8 @@ int run_mount(const Options &options)
 		return fail(tree.error());
 	report_guest(*guest, tree->warnings());
 
-	MountSettings settings{options.mountpoint, options.fuse_options, options.debug};
+	MountSettings settings{options.mountpoint, options.fuse_options, options.debug,
+			       options.world_readable};
 	auto mount = FuseMount::mount(*tree, guest->core->file(), settings);
 	if (!mount)
 		return fail(mount.error());

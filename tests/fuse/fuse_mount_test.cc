@@ -41,6 +41,7 @@ public:
 	}
 	~TempDir() { std::system(("rm -rf '" + path_ + "'").c_str()); }
 	std::string file(const std::string &name) const { return path_ + "/" + name; }
+	const std::string &path() const { return path_; }
 
 private:
 	std::string path_;
@@ -248,6 +249,8 @@ protected:
 		mnt_ = dir_.file("mnt");
 		log_ = dir_.file("daemon.log");
 		ASSERT_NO_FATAL_FAILURE(FakeCore::write(core_));
+		// Readable by owner and group only: the mount's files must say so too.
+		ASSERT_EQ(chmod(core_.c_str(), 0640), 0);
 		ASSERT_EQ(mkdir(mnt_.c_str(), 0755), 0);
 		mount_ = std::make_unique<ChildMount>(core_, mnt_, log_);
 		ASSERT_TRUE(mount_->mounted()) << "the daemon did not get the mount ready";
@@ -274,10 +277,10 @@ TEST_F(FuseMountTest, ListsTheTree)
 		  (std::set<std::string>{".", "..", "pc.ram", "0000:00:02.0%2Fvga.vram", "many"}));
 	struct stat st;
 	ASSERT_EQ(stat(path("guest.vmcore").c_str(), &st), 0);
-	EXPECT_EQ(st.st_mode, S_IFREG | 0444);
+	EXPECT_EQ(st.st_mode, S_IFREG | 0440);
 	EXPECT_EQ(static_cast<uint64_t>(st.st_size), vmcore_table().size());
 	ASSERT_EQ(stat(path("blocks").c_str(), &st), 0);
-	EXPECT_EQ(st.st_mode, S_IFDIR | 0555);
+	EXPECT_EQ(st.st_mode, S_IFDIR | 0550);
 	EXPECT_EQ(stat(path("nothing").c_str(), &st), -1);
 	EXPECT_EQ(errno, ENOENT);
 }
@@ -364,23 +367,62 @@ TEST_F(FuseMountTest, SeekFindsTheCoresHoles)
 	::close(fd);
 }
 
-// A core cut short under the mount: reads of what is gone fail with EIO (not SIGBUS in the
-// daemon, not a silent short read), and the daemon says so once, naming the core.
+std::string daemon_log(const std::string &log)
+{
+	Bytes bytes = read_file(log);
+	return std::string(bytes.begin(), bytes.end());
+}
+
+// A core cut short under the mount: reads fail with EIO from then on (not SIGBUS in the daemon,
+// not a silent short read, not the bytes that are still there), and the daemon says so once,
+// naming the core.
 TEST_F(FuseMountTest, ACoreThatShrinksGivesEio)
 {
 	ASSERT_EQ(truncate(core_.c_str(), 4 * page), 0);
-	int error = 0;
-	Bytes got = read_file(path("blocks/0000000000100000-0000000000106000"), &error);
-	EXPECT_EQ(error, EIO);
-	EXPECT_TRUE(got.empty()) << got.size() << " bytes read";
-	EXPECT_EQ(read_file(path("blocks/0000000000000000-0000000000004000")),
-		  core_bytes(core_, 0, 4 * page)); // what is still there still reads
+	for (const char *file : {"blocks/0000000000100000-0000000000106000",
+				 "blocks/0000000000000000-0000000000004000"}) {
+		int error = 0;
+		Bytes got = read_file(path(file), &error);
+		EXPECT_EQ(error, EIO) << file;
+		EXPECT_TRUE(got.empty()) << got.size() << " bytes read of " << file;
+	}
 	mount_.reset();
-	Bytes log = read_file(log_);
-	std::string text(log.begin(), log.end());
-	EXPECT_NE(text.find("vmcorefs: " + core_ + ": the core shrank while mounted"),
-		  std::string::npos)
-		<< text;
+	std::string text = daemon_log(log_);
+	std::string line = "vmcorefs: " + core_ + ": changed since vmcorefs opened it (0x";
+	EXPECT_NE(text.find(line), std::string::npos) << text;
+	EXPECT_EQ(text.find(line), text.rfind(line)) << "logged more than once: " << text;
+}
+
+// The same size but other bytes: rewritten in place, or cut and extended back (its pages then
+// holes that would read as zeros). Neither the new bytes nor zeros may be served, holes included.
+TEST_F(FuseMountTest, ACoreRewrittenOrCutAndExtendedGivesEio)
+{
+	for (bool rewrite : {true, false}) {
+		SCOPED_TRACE(rewrite ? "rewritten in place" : "cut and extended back");
+		mount_.reset();
+		ASSERT_NO_FATAL_FAILURE(FakeCore::write(core_));
+		mount_ = std::make_unique<ChildMount>(core_, mnt_, log_);
+		ASSERT_TRUE(mount_->mounted());
+		struct stat before;
+		ASSERT_EQ(stat(core_.c_str(), &before), 0);
+		usleep(10000); // a later modification time, whatever the clock's granularity
+		if (rewrite) {
+			int fd = ::open(core_.c_str(), O_WRONLY);
+			ASSERT_EQ(pwrite(fd, "X", 1, 6 * page), 1);
+			::close(fd);
+		} else {
+			ASSERT_EQ(truncate(core_.c_str(), 4 * page), 0);
+			ASSERT_EQ(truncate(core_.c_str(), before.st_size), 0);
+		}
+		int error = 0;
+		Bytes got = read_file(path("blocks/0000000000100000-0000000000106000"), &error);
+		EXPECT_EQ(error, EIO);
+		EXPECT_TRUE(got.empty()) << got.size() << " bytes read";
+		int fd = ::open(path("guest.vmcore").c_str(), O_RDONLY);
+		EXPECT_EQ(lseek(fd, 0, SEEK_HOLE), -1);
+		EXPECT_EQ(errno, EIO);
+		::close(fd);
+	}
 }
 
 TEST(ExtractFile, WritesTheSameBytesAsSparseAsTheCore)
@@ -400,20 +442,83 @@ TEST(ExtractFile, WritesTheSameBytesAsSparseAsTheCore)
 	::close(fd);
 }
 
-TEST(ExtractFile, AShortCoreIsAnErrorAndLeavesNoFile)
+// A core that shrinks during the extraction: an error naming the core, and the file that was at
+// the target before is still there, byte for byte; no temporary file is left.
+TEST(ExtractFile, AShortCoreIsAnErrorAndLeavesTheTargetAsItWas)
 {
 	TempDir dir;
 	std::string core_path = dir.file("core"), out = dir.file("guest.vmcore");
 	ASSERT_NO_FATAL_FAILURE(FakeCore::write(core_path));
+	Bytes old_bytes = {'o', 'l', 'd'};
+	int fd = ::open(out.c_str(), O_WRONLY | O_CREAT, 0644);
+	ASSERT_EQ(::write(fd, old_bytes.data(), old_bytes.size()), 3);
+	::close(fd);
 	auto core = MappedFile::open(core_path);
 	ASSERT_TRUE(core.ok());
 	ASSERT_EQ(truncate(core_path.c_str(), 8 * page), 0);
 	auto done = extract_file(build_vmcore_table(synthetic_map()).value(), *core, out);
 	ASSERT_FALSE(done.ok());
-	EXPECT_EQ(done.error().code, ErrorCode::truncated);
+	EXPECT_EQ(done.error().code, ErrorCode::changed);
 	EXPECT_EQ(done.error().file, core_path);
-	EXPECT_NE(done.error().message.find("0x8000"), std::string::npos) << done.error().message;
-	EXPECT_NE(access(out.c_str(), F_OK), 0);
+	EXPECT_EQ(read_file(out), old_bytes);
+	EXPECT_EQ(list_directory(dir.path()),
+		  (std::set<std::string>{".", "..", "core", "guest.vmcore"}));
+}
+
+// Targets that are not regular files, or that are the core under another name, are refused before
+// anything is written, and stay as they were.
+TEST(ExtractFile, RefusesDevicesFifosAndTheCoreItself)
+{
+	TempDir dir;
+	std::string core_path = dir.file("core");
+	ASSERT_NO_FATAL_FAILURE(FakeCore::write(core_path));
+	Bytes core_bytes_before = read_file(core_path);
+	std::string fifo = dir.file("fifo"), link = dir.file("link"), hard = dir.file("hard");
+	ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+	ASSERT_EQ(symlink(core_path.c_str(), link.c_str()), 0);
+	ASSERT_EQ(::link(core_path.c_str(), hard.c_str()), 0);
+	auto core = MappedFile::open(core_path);
+	ASSERT_TRUE(core.ok());
+	ExtentTable table = build_vmcore_table(synthetic_map()).value();
+	for (const std::string &target : {std::string("/dev/null"), fifo, core_path, link, hard}) {
+		SCOPED_TRACE(target);
+		for (auto done : {check_extract_target(target, {core_path}),
+				  extract_file(table, *core, target)}) {
+			ASSERT_FALSE(done.ok());
+			EXPECT_EQ(done.error().code, ErrorCode::usage);
+			EXPECT_EQ(done.error().file, target);
+		}
+	}
+	struct stat st;
+	EXPECT_EQ(stat("/dev/null", &st), 0);
+	EXPECT_TRUE(S_ISCHR(st.st_mode));
+	EXPECT_EQ(lstat(fifo.c_str(), &st), 0);
+	EXPECT_TRUE(S_ISFIFO(st.st_mode));
+	EXPECT_EQ(read_file(core_path), core_bytes_before);
+	EXPECT_FALSE(check_extract_target("-", {core_path}).ok());
+}
+
+// An existing regular file is replaced whole; a symbolic link to one is written through.
+TEST(ExtractFile, ReplacesAnExistingFileAndWritesThroughALink)
+{
+	TempDir dir;
+	std::string core_path = dir.file("core"), out = dir.file("out"), link = dir.file("link");
+	ASSERT_NO_FATAL_FAILURE(FakeCore::write(core_path));
+	int fd = ::open(out.c_str(), O_WRONLY | O_CREAT, 0644);
+	ASSERT_EQ(::write(fd, "old", 3), 3);
+	::close(fd);
+	ASSERT_EQ(symlink("out", link.c_str()), 0);
+	auto core = MappedFile::open(core_path);
+	ASSERT_TRUE(core.ok());
+	ExtentTable table = build_vmcore_table(synthetic_map()).value();
+	auto done = extract_file(table, *core, link);
+	ASSERT_TRUE(done.ok()) << done.error().to_string();
+	struct stat st;
+	ASSERT_EQ(lstat(link.c_str(), &st), 0);
+	EXPECT_TRUE(S_ISLNK(st.st_mode));
+	EXPECT_EQ(read_file(out), expected_bytes(table, core->fd()));
+	ASSERT_EQ(stat(out.c_str(), &st), 0);
+	EXPECT_EQ(st.st_mode & 07777, 0600u);
 }
 
 } // namespace
