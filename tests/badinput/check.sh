@@ -12,8 +12,9 @@ set -euo pipefail
 case=$1 vmcorefs=$2 scenarios=$3
 here=$(cd "$(dirname "$0")" && pwd)
 poke=$here/poke_core.py
-
-fail() { echo "badinput.$case: $*" >&2; exit 1; }
+test_name=badinput.$case
+. "$here/../prelude.sh"
+. "$here/inputs.sh"
 trim() { sed 's/^[[:space:]]*//; s/[[:space:]]*$//' <<<"$1"; }
 
 row=$(grep -E "^$case[[:space:]]*\|" "$here/cases.txt") || fail "no such case in cases.txt"
@@ -25,90 +26,14 @@ if [[ ";$needs;" == *";root;"* ]] && [ "$(id -u)" -ne 0 ]; then
 	exit 77
 fi
 
-work=$(mktemp -d)
 mnt=$work/mnt
 mkdir "$mnt"
-cleanup() {
-	local i
-	for i in 1 2 3; do # a vmcorefs that stacked a mount on the busy mount point leaves two
-		! mountpoint -q "$mnt" 2>/dev/null || fusermount3 -u "$mnt" || umount -l "$mnt" || true
-	done
-	rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 1' HUP INT TERM
-
-# The harness scenario's manifest value KEY.
-scenario_value() {
-	local manifest=$scenarios/$1/manifest
-	[ -f "$manifest" ] || fail "no $manifest (did the harness_$1 fixture run?)"
-	sed -n "s/^$2=//p" "$manifest"
-}
-# A sparse copy of the kernel core of a scenario (default: panic), to damage.
-copy_qemu_core() {
-	local scenario=${1:-panic}
-	src=$(scenario_value "$scenario" kernel_core)
-	[ -n "$src" ] || fail "the $scenario scenario has no kernel core"
-	qemu=$(scenario_value "$scenario" qemu)
-	core=$work/kernel.core
-	cp --sparse=always "$src" "$core"
-}
-# The value of a C expression over QEMU's variables in the core, as gdb (not vmcorefs) reads it.
-gdb_value() {
-	local out
-	out=$(timeout 120 gdb -nx -batch -iex 'set debuginfod enabled off' "$qemu" "$core" \
-		-ex "printf \"=%#lx\\n\", (unsigned long)($1)" 2>&1) || fail "gdb cannot evaluate $1: $out"
-	out=$(sed -n 's/^=//p' <<<"$out")
-	[ -n "$out" ] || fail "gdb printed no value for $1"
-	echo "$out"
-}
-# A core of `sleep` taken by the kernel (SIGABRT) when core_pattern writes a file into the working
-# directory, else by gdb's gcore.
-sleep_core() {
-	local pattern pid status=0
-	core=$work/sleep.core
-	pattern=$(cat /proc/sys/kernel/core_pattern)
-	if [[ $pattern == *[/%\|]* ]] || ! (ulimit -c unlimited) 2>/dev/null; then
-		sleep 60 &
-		pid=$!
-		timeout 60 gdb -nx -batch -iex 'set debuginfod enabled off' -p $pid -ex "gcore $core" \
-			>"$work/gdb.log" 2>&1 || { cat "$work/gdb.log" >&2; fail "gcore of sleep failed"; }
-		kill $pid
-		wait $pid 2>/dev/null || true
-		return
-	fi
-	# A subshell, so that this shell prints no "Aborted (core dumped)".
-	(cd "$work" && ulimit -c unlimited && exec sleep 60) &
-	pid=$!
-	sleep 0.2
-	kill -ABRT $pid
-	wait $pid 2>/dev/null || status=$?
-	[ $status -eq 134 ] || fail "sleep exited with $status after SIGABRT"
-	mv "$work/$pattern.$pid" "$core" 2>/dev/null || mv "$work/$pattern" "$core" ||
-		fail "no core of sleep in $work (core_pattern '$pattern')"
-}
-variants() {
-	local qemu_bin
-	qemu_bin=$(scenario_value panic qemu)
-	variants=$("$here/../debuginfo/make-variants.sh" "$qemu_bin")/variants
-	[ -f "$variants" ] || fail "make-variants.sh left no $variants"
-}
-variant() { sed -n "s/^$1=//p" "$variants"; }
-# "OFFSET VADDR FILESZ" of the PT_LOAD of CORE that maps host address ADDRESS.
-load_holding() {
-	local address=$(($2)) offset vaddr filesz memsz
-	while read -r offset vaddr filesz memsz; do
-		if ((vaddr <= address && address < vaddr + memsz)); then
-			echo "$offset $vaddr $filesz"
-			return
-		fi
-	done < <(readelf -lW "$1" | awk '$1 == "LOAD" { print $2, $3, $5, $6 }')
-	fail "no PT_LOAD of $1 maps $2"
-}
+track_mount "$mnt"
 
 # How vmcorefs is run: plain, or in a mount namespace with /dev changed (ns_tmpfs_dev,
-# ns_null_fuse), or as nobody (as_nobody, ns_fuse_node_as_nobody).
-args=() run=plain named=
+# ns_null_fuse), or as nobody (as_nobody, ns_fuse_node_as_nobody); to mount, or in the mode
+# of $mode_arg (--extract=FILE, --compare=REF: then with the core alone).
+args=() run=plain named= mode_arg=
 
 # Input makers: each sets $core (and $args, $run, $mnt as needed).
 input_not-elf() { core=$work/text; echo "this is not a core" >"$core"; }
@@ -255,10 +180,89 @@ nobody_inputs() {
 }
 input_bad-fuse-option() { copy_qemu_core; args=(-o no_such_option_for_vmcorefs); }
 
+# Files that are not regular files, where vmcorefs expects one: it must not wait for a writer.
+input_fifo-core() { core=$work/fifo; mkfifo "$core"; }
+fifo_beside_the_core() {
+	core=$(scenario_value panic kernel_core)
+	named=$work/fifo
+	mkfifo "$named"
+}
+input_fifo-reference() { fifo_beside_the_core; mode_arg=--compare=$named; }
+input_fifo-executable() { fifo_beside_the_core; args=(--executable="$named"); }
+input_fifo-debuginfo() { fifo_beside_the_core; args=(--debuginfo="$named"); }
+# The guest-RAM PT_LOAD (the one holding the host memory of the guest's first block) moved a page
+# back in the file: its bytes then overlap those of the segment before it.
+input_load-offset-overlap() {
+	copy_qemu_core
+	local host index=0 offset vaddr memsz
+	host=$("$vmcorefs" --info "$core" | awk '/^target_start/ { getline; getline; print $3; exit }')
+	[ -n "$host" ] || fail "--info lists no guest block"
+	while read -r offset vaddr memsz; do
+		((vaddr <= 16#$host && 16#$host < vaddr + memsz)) && break
+		index=$((index + 1))
+	done < <(readelf -lW "$core" | awk '$1 == "LOAD" { print $2, $3, $6 }')
+	"$poke" "$core" load "$index" p_offset $((offset - 0x1000))
+}
+# The first FlatRange, guest RAM from 0, made 256 GiB long: past the end of pc.ram.
+input_flatrange-size() {
+	copy_qemu_core
+	[ "$(gdb_value 'address_space_memory.current_map->ranges[0].mr->ram')" = 0x1 ] ||
+		fail "the first FlatRange of $core is not RAM"
+	"$poke" "$core" mem "$(gdb_value '&address_space_memory.current_map->ranges[0].addr.size')" \
+		8 0x4000000000
+}
+input_ramblock-used-length() {
+	copy_qemu_core
+	"$poke" "$core" mem "$(gdb_value '&ram_list.blocks.lh_first->used_length')" 8 \
+		$(($(gdb_value 'ram_list.blocks.lh_first->max_length') + 0x1000))
+}
+input_allow-other-private() { copy_qemu_core; chmod 600 "$core"; args=(-o allow_other); }
+# --extract must never destroy what it did not create: each target survives as it was.
+input_extract-device() {
+	core=$(scenario_value panic kernel_core)
+	named=$work/null
+	mknod "$named" c 1 3
+	mode_arg=--extract=$named
+}
+after_extract-device() { [ -c "$named" ] || fail "$named is no longer a character device"; }
+input_extract-dash() { core=$(scenario_value panic kernel_core); named=-; mode_arg=--extract=-; }
+# The core as its own target: by its name, a symbolic link and a hard link.
+extract_onto_core() {
+	copy_qemu_core
+	core_identity=$(stat -c '%i %s %Y %Z' "$core")
+	named=${1:-$core}
+	mode_arg=--extract=$named
+}
+after_core_untouched() {
+	[ "$(stat -c '%i %s %Y %Z' "$core")" = "$core_identity" ] || fail "the core was changed"
+}
+input_extract-onto-core() { extract_onto_core; }
+after_extract-onto-core() { after_core_untouched; }
+input_extract-onto-symlink() { extract_onto_core "$work/link"; ln -s "$core" "$named"; }
+after_extract-onto-symlink() { after_core_untouched; }
+input_extract-onto-hardlink() { extract_onto_core "$work/hard"; ln "$core" "$named"; }
+after_extract-onto-hardlink() { after_core_untouched; }
+# An earlier vmcore on a file system too small for the new one: it survives byte for byte.
+input_extract-disk-full() {
+	core=$(scenario_value panic kernel_core)
+	mkdir "$work/small"
+	mount -t tmpfs -o size=4m tmpfs "$work/small"
+	track_mount "$work/small"
+	named=$work/small/guest.vmcore
+	head -c 1000000 /dev/urandom >"$named"
+	cp "$named" "$work/before"
+	mode_arg=--extract=$named
+}
+after_extract-disk-full() {
+	cmp "$work/before" "$named" || fail "the earlier $named was changed"
+	[ "$(ls -A "$work/small")" = guest.vmcore ] || fail "files left in $work/small: $(ls -A "$work/small")"
+}
+
 # Runs vmcorefs; afterwards (in the same mount namespace) records whether $mnt is a mount point.
 run_vmcorefs() {
 	local status=0 nobody=(setpriv --reuid=65534 --regid=65534 --clear-groups)
 	local cmd=("$vmcorefs" "${args[@]}" "$core" "$mnt")
+	[ -z "$mode_arg" ] || cmd=("$vmcorefs" "${args[@]}" "$mode_arg" "$core")
 	# In a private mount namespace: run, note any mount, unmount it (its daemon then exits).
 	local in_ns='"$@"; s=$?; if mountpoint -q "$MNT"; then echo mounted >"$MARK"; umount -l "$MNT"; fi; exit $s'
 	export MNT=$mnt MARK=$work/mounted-in-namespace
@@ -280,7 +284,7 @@ run_vmcorefs() {
 case $names in
 core) named=$core ;;
 mnt) named=$mnt ;;
-debuginfo) ;; # set by the input maker
+debuginfo | other) ;; # set by the input maker
 -) named= ;;
 *) fail "cases.txt: unknown NAMES '$names'" ;;
 esac
@@ -310,4 +314,5 @@ IFS=';' read -ra expected <<<"$words"
 for word in "${expected[@]}"; do
 	[[ $line == *"$word"* ]] || fail "the line does not say '$word': $line"
 done
+! declare -F "after_$case" >/dev/null || "after_$case"
 echo "ok: $line"

@@ -1,0 +1,41 @@
+# The prelude of the test scripts (bash; sourced, not run): one way to fail, a private work
+# directory, and mounts that are unmounted on every way out, Ctrl-C and `kill` included, so that
+# an interrupted test leaves no FUSE mount and no temporary files behind.
+#
+#   test_name=NAME; . "$(dirname "$0")/../prelude.sh"
+#
+# gives: $work (a new directory, removed at exit), fail MESSAGE..., manifest_value MANIFEST KEY,
+# track_mount DIR (DIR is unmounted at exit) and mount_core VMCOREFS CORE DIR [OPTION...].
+
+work=$(mktemp -d)
+prelude_mounts=()
+
+fail() { echo "$test_name: $*" >&2; exit 1; }
+
+# A harness manifest's value of KEY (tests/harness/make-scenario.sh writes them).
+manifest_value() {
+	[ -f "$1" ] || fail "no manifest $1 (did the harness fixture run?)"
+	sed -n "s/^$2=//p" "$1"
+}
+
+track_mount() { prelude_mounts+=("$1"); }
+
+mount_core() {
+	local vmcorefs=$1 core=$2 dir=$3
+	shift 3
+	track_mount "$dir"
+	"$vmcorefs" "$@" "$core" "$dir" || fail "vmcorefs could not mount $core on $dir"
+}
+
+prelude_cleanup() {
+	local dir i
+	for dir in "${prelude_mounts[@]}"; do
+		for i in 1 2 3; do # a vmcorefs that stacked a mount on a busy mount point leaves two
+			mountpoint -q "$dir" 2>/dev/null || break
+			fusermount3 -u "$dir" 2>/dev/null || umount -l "$dir" 2>/dev/null || break
+		done
+	done
+	rm -rf "$work"
+}
+trap prelude_cleanup EXIT
+trap 'exit 1' HUP INT TERM
