@@ -12,6 +12,7 @@
 #include <vector>
 #include <zstd.h>
 
+#include "regular_file.h"
 #include "unique_fd.h"
 
 namespace vmcorefs {
@@ -330,11 +331,11 @@ const char *to_string(Compression compression)
 
 Result<Compression> detect_compression(const std::string &path)
 {
-	UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+	auto fd = open_regular_file(path);
 	if (!fd)
-		return make_io_error(path, "cannot open", errno);
+		return fd.take_error();
 	uint8_t head[8] = {};
-	ssize_t n = pread(fd.get(), head, sizeof head, 0);
+	ssize_t n = pread(fd->get(), head, sizeof head, 0);
 	if (n < 0)
 		return make_io_error(path, "cannot read", errno);
 	std::span<const uint8_t> data(head, static_cast<size_t>(n));
@@ -361,15 +362,15 @@ Result<uint64_t> decompress_to_sparse_file(const std::string &source, Compressio
 					   int out_fd, const std::string &out_name,
 					   const DecompressProgress &progress)
 {
-	UniqueFd fd(::open(source.c_str(), O_RDONLY | O_CLOEXEC));
+	auto fd = open_regular_file(source);
 	if (!fd)
-		return make_io_error(source, "cannot open", errno);
+		return fd.take_error();
 	struct stat st;
-	if (fstat(fd.get(), &st) != 0)
+	if (fstat(fd->get(), &st) != 0)
 		return make_io_error(source, "cannot stat", errno);
-	posix_fadvise(fd.get(), 0, 0, POSIX_FADV_SEQUENTIAL);
+	posix_fadvise(fd->get(), 0, 0, POSIX_FADV_SEQUENTIAL);
 	uint64_t size = static_cast<uint64_t>(st.st_size);
-	Input in(source, std::move(fd), size, progress);
+	Input in(source, std::move(*fd), size, progress);
 	SparseOutput out(out_fd, out_name, source);
 	switch (format) {
 	case Compression::zstd: VMCOREFS_TRY(decode_zstd(in, out)); break;
