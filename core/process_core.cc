@@ -10,6 +10,7 @@
 #include <string_view>
 
 #include "byte_order.h"
+#include "elf_note.h"
 
 namespace vmcorefs {
 namespace {
@@ -27,8 +28,6 @@ constexpr uint64_t max_executable_note_size = 64 * 1024;
 // A core's notes are a few KiB per thread plus NT_FILE's paths: a QEMU with a thousand threads
 // and ten thousand mappings stays far below this.
 constexpr uint64_t max_core_notes_size = 256 << 20;
-
-uint64_t align_up(uint64_t value, uint64_t align) { return (value + align - 1) & ~(align - 1); }
 
 std::string elf_type_name(unsigned type)
 {
@@ -57,50 +56,6 @@ Error past_eof_error(const std::string &path, const std::string &what, uint64_t 
 			  what + " end at " + hex(end) + " past the end of the file (size " +
 				  hex(size) + ")",
 			  end);
-}
-
-// One ELF note; name without its NUL padding, desc exactly n_descsz bytes.
-struct Note {
-	std::string_view name;
-	uint32_t type = 0;
-	std::span<const std::byte> desc;
-	uint64_t offset = 0; // of the note header, for error messages
-};
-
-// Splits a note segment (placed at `base` in the file or in memory) into notes. Names start 4-byte
-// aligned; descriptors and the next note are aligned to `align`: 4 in cores, 8 in the
-// .note.gnu.property segments of executables (p_align 8). A note running past the segment makes
-// everything after it garbage, so it fails the whole segment.
-Result<std::vector<Note>> split_notes(std::span<const std::byte> bytes, uint64_t align,
-				      const std::string &path, uint64_t base)
-{
-	// bytes.size() is bounded by a file size (< 2^63), so offset arithmetic below cannot wrap.
-	std::vector<Note> notes;
-	uint64_t offset = 0;
-	while (offset < bytes.size()) {
-		const std::byte *header = bytes.data() + offset;
-		uint64_t name_offset = offset + 12;
-		uint32_t namesz = 0;
-		uint32_t descsz = 0;
-		if (name_offset <= bytes.size()) {
-			namesz = load_le<uint32_t>(header);
-			descsz = load_le<uint32_t>(header + 4);
-		}
-		uint64_t desc_offset = align_up(name_offset + namesz, align);
-		if (name_offset > bytes.size() || desc_offset + descsz > bytes.size())
-			return make_error(ErrorCode::corrupt, path,
-						  "note at " + hex(base + offset) +
-						  " overflows its segment",
-					  base + offset);
-		std::string_view name(reinterpret_cast<const char *>(bytes.data() + name_offset),
-				      namesz);
-		while (!name.empty() && name.back() == '\0')
-			name.remove_suffix(1);
-		notes.push_back({name, load_le<uint32_t>(header + 8),
-				 bytes.subspan(desc_offset, descsz), base + offset});
-		offset = align_up(desc_offset + descsz, align);
-	}
-	return notes;
 }
 
 uint64_t u64_at(std::span<const std::byte> bytes, size_t offset)
@@ -158,10 +113,10 @@ std::vector<uint8_t> find_build_id(const ProcessCore &core, std::span<const Elf6
 		std::vector<std::byte> bytes(phdr.p_filesz);
 		if (!core.read(addr, bytes.data(), bytes.size()).ok())
 			continue;
-		auto notes = split_notes(bytes, phdr.p_align == 8 ? 8 : 4, core.path(), addr);
+		auto notes = split_elf_notes(bytes, phdr.p_align == 8 ? 8 : 4, core.path(), addr);
 		if (!notes.ok())
 			continue;
-		for (const Note &note : *notes) {
+		for (const ElfNote &note : *notes) {
 			auto *desc = reinterpret_cast<const uint8_t *>(note.desc.data());
 			if (note.name == "GNU" && note.type == NT_GNU_BUILD_ID &&
 			    !note.desc.empty())
@@ -484,12 +439,13 @@ Result<void> ProcessCore::parse_notes()
 								 " bytes is absurdly large");
 		std::vector<std::byte> bytes(phdr->p_filesz);
 		VMCOREFS_TRY(file_.read(phdr->p_offset, bytes.data(), bytes.size()));
-		auto notes = split_notes(bytes, 4, path(), phdr->p_offset);
+		auto notes = split_elf_notes(bytes, 4, path(), phdr->p_offset);
 		if (!notes.ok())
 			return notes.take_error();
-		for (const Note &note : *notes)
+		for (const ElfNote &note : *notes)
 			if (note.name == "CORE")
-				VMCOREFS_TRY(parse_core_note(note.type, note.desc, note.offset));
+				VMCOREFS_TRY(parse_core_note(note.type, note.desc,
+							     phdr->p_offset + note.offset));
 	}
 	return {};
 }

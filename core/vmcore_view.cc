@@ -5,6 +5,7 @@
 #include <elf.h>
 
 #include "byte_order.h"
+#include "elf_note.h"
 
 namespace vmcorefs {
 namespace {
@@ -12,8 +13,6 @@ namespace {
 // More program headers than this cannot come from a real machine (PN_XNUM files included).
 constexpr uint64_t max_phnum = 1 << 24;
 constexpr uint64_t max_notes_size = 64 << 20;
-
-uint64_t align4(uint64_t n) { return (n + 3) & ~uint64_t{3}; }
 
 } // namespace
 
@@ -104,23 +103,12 @@ Result<void> VmcoreView::parse_notes(uint64_t offset, uint64_t size)
 		return make_error(ErrorCode::corrupt, name_, "PT_NOTE of absurd size", offset);
 	std::vector<std::byte> buf(size);
 	VMCOREFS_TRY(read(offset, buf.data(), size));
-	for (uint64_t pos = 0; pos + 12 <= size;) {
-		uint64_t namesz = load_le<uint32_t>(buf.data() + pos);
-		uint64_t descsz = load_le<uint32_t>(buf.data() + pos + 4);
-		uint32_t type = load_le<uint32_t>(buf.data() + pos + 8);
-		uint64_t name_at = pos + 12, desc_at = name_at + align4(namesz);
-		if (desc_at > size || align4(descsz) > size - desc_at)
-			return make_error(ErrorCode::corrupt, name_, "note overflows its segment",
-					  offset + pos);
-		VmcoreNote note;
-		const char *name = reinterpret_cast<const char *>(buf.data() + name_at);
-		note.name.assign(name, strnlen(name, namesz));
-		note.type = type;
-		note.desc.assign(buf.data() + desc_at, buf.data() + desc_at + descsz);
-		note.offset = offset + pos;
-		notes_.push_back(std::move(note));
-		pos = desc_at + align4(descsz);
-	}
+	auto notes = split_elf_notes(buf, 4, name_, offset);
+	if (!notes)
+		return notes.take_error();
+	for (const ElfNote &note : *notes)
+		notes_.push_back({std::string(note.name), note.type, {note.desc.begin(), note.desc.end()},
+				  offset + note.offset});
 	return {};
 }
 

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include "byte_order.h"
+#include "elf_note.h"
 #include "guest_memory_resolver.h"
 
 namespace vmcorefs {
@@ -16,38 +17,32 @@ constexpr uint64_t page_size = 4096;
 constexpr char note_name[] = "VMCOREINFO"; // namesz 11 with the NUL
 constexpr char first_key[] = "OSRELEASE=";
 
-uint64_t align4(uint64_t n) { return (n + 3) & ~uint64_t{3}; }
-
 // The note at the start of buf (of buf.size() bytes), sized and checked as dump.c does; empty
 // when it does not fit. Like vmcoreinfo_update_phys_base, the byte after a VMCOREINFO descriptor
 // is set to NUL (it is padding, zero in Linux's note anyway).
 std::vector<std::byte> first_note(std::vector<std::byte> buf)
 {
-	if (buf.size() < note_header_size)
+	auto note = elf_note_at(buf, 0);
+	if (!note || load_le<uint32_t>(buf.data()) > max_guest_note_size ||
+	    note->desc.size() > max_guest_note_size)
 		return {};
-	uint64_t namesz = load_le<uint32_t>(buf.data());
-	uint64_t descsz = load_le<uint32_t>(buf.data() + 4);
-	if (namesz > max_guest_note_size || descsz > max_guest_note_size)
+	bool vmcoreinfo = note->name == note_name && load_le<uint32_t>(buf.data()) == sizeof note_name;
+	uint64_t desc_end = static_cast<uint64_t>(note->desc.data() - buf.data()) + note->desc.size();
+	if (((desc_end + 3) & ~uint64_t{3}) > buf.size()) // its padding too, as dump.c reads it
 		return {};
-	uint64_t size = note_header_size + align4(namesz) + align4(descsz);
-	if (size > buf.size())
-		return {};
-	buf.resize(size);
-	uint64_t desc_end = note_header_size + align4(namesz) + descsz;
-	if (namesz == sizeof note_name &&
-	    !std::memcmp(buf.data() + note_header_size, note_name, sizeof note_name) &&
-	    desc_end < size)
+	buf.resize(note->size);
+	if (vmcoreinfo && desc_end < buf.size())
 		buf[desc_end] = std::byte{0};
 	return buf;
 }
 
 std::string desc_text(const std::vector<std::byte> &note)
 {
-	uint64_t namesz = load_le<uint32_t>(note.data());
-	uint64_t descsz = load_le<uint32_t>(note.data() + 4);
-	const char *desc = reinterpret_cast<const char *>(note.data() + note_header_size +
-							  align4(namesz));
-	return std::string(desc, strnlen(desc, descsz));
+	auto parsed = elf_note_at(note, 0);
+	if (!parsed)
+		return "";
+	const char *desc = reinterpret_cast<const char *>(parsed->desc.data());
+	return std::string(desc, strnlen(desc, parsed->desc.size()));
 }
 
 struct DeviceFields {
