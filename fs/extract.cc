@@ -82,8 +82,10 @@ Result<void> copy_core_range(Copy &c, uint64_t from, uint64_t to, uint64_t lengt
 		auto n = copy_some(c, from, to, step);
 		if (!n)
 			return n.take_error();
-		if (*n == 0) // copy_file_range at the core's end: it shrank
-			return c.core.read(from, c.buffer.data(), 1);
+		if (*n == 0) { // copy_file_range at the core's end: it shrank; read() says so
+			std::byte probe;
+			return c.core.read(from, &probe, 1);
+		}
 		from += *n;
 		to += *n;
 		length -= *n;
