@@ -2,9 +2,9 @@
 //
 // The walker needs QEMU's DWARF, which no fuzz input can carry; so the fuzzer keeps one real QEMU
 // executable and fuzzes the *memory* its structures live in. This tool cuts that memory out of a
-// real core: it walks the real core with vmcorefs's own walker (walk_guest) while the core's
-// mapping is inaccessible, opening and recording one page per fault, so that it learns every page
-// the walk reads (soft reads included, such as the machine type). A small core holding those pages
+// real core: it walks the real core with vmcorefs's own walker (walk_guest) and records every
+// range of the core file the walk reads (soft reads included, such as the machine type). A small
+// core holding those ranges
 // in 64-byte chunks at their real addresses, plus the executable's ELF-header page (build-id) and
 // the first chunk of each guest RAM block, must walk to the same blocks, RAM blocks, notes and
 // identity as the real core; then every chunk whose removal keeps that so is dropped (bisecting
@@ -25,8 +25,8 @@
 #include <gelf.h>
 #include <map>
 #include <set>
-#include <signal.h>
-#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include "debug_info.h"
 #include "dwarf_types.h"
@@ -159,52 +159,45 @@ private:
 	std::set<uint64_t> pinned_;
 };
 
-// The pages of the real core's file that one walk reads. The mapping is made inaccessible; each
-// fault (a synchronous one, in the walk's own copying) opens the page and records it.
+// The ranges of the real core's file that one walk reads. core/ reads a core only with pread
+// (MappedFile::read), so this program's own pread, which the static core library's calls bind
+// to, sees every one of them; it records those made on the traced descriptor.
 struct Trace {
-	uintptr_t base = 0;
-	size_t size = 0;
-	uint64_t pages[1 << 16];
-	size_t count = 0;
+	int fd = -1;
+	std::vector<std::pair<uint64_t, uint64_t>> reads; // [offset, end) in the file
 };
 Trace trace;
 
-void on_fault(int, siginfo_t *info, void *)
+} // namespace
+
+extern "C" ssize_t pread(int fd, void *buf, size_t count, off_t offset)
 {
-	auto address = reinterpret_cast<uintptr_t>(info->si_addr);
-	if (address - trace.base >= trace.size || trace.count == std::size(trace.pages)) {
-		signal(SIGSEGV, SIG_DFL); // not ours: fault again, and die of it
-		return;
-	}
-	uintptr_t page = address & ~uintptr_t{4095};
-	mprotect(reinterpret_cast<void *>(page), 4096, PROT_READ);
-	trace.pages[trace.count++] = page - trace.base;
+	long n = syscall(SYS_pread64, fd, buf, count, offset);
+	if (fd == trace.fd && n > 0)
+		trace.reads.emplace_back(offset, offset + n);
+	return n;
 }
+
+namespace {
 
 // The host ranges [vaddr, end) whose bytes in the real core the walk read.
 std::vector<std::pair<uint64_t, uint64_t>> traced_walk(const ProcessCore &real,
 							const DebugInfo &debug, DwarfTypes &types)
 {
-	auto bytes = real.file().bytes();
-	trace.base = reinterpret_cast<uintptr_t>(bytes.data());
-	trace.size = (bytes.size() + 4095) & ~size_t{4095};
-	struct sigaction action = {}, old = {};
-	action.sa_sigaction = on_fault;
-	action.sa_flags = SA_SIGINFO;
-	if (sigaction(SIGSEGV, &action, &old) != 0 ||
-	    mprotect(const_cast<std::byte *>(bytes.data()), trace.size, PROT_NONE) != 0)
-		die("cannot trace the walk's reads");
+	trace.fd = real.file().fd();
+	trace.reads.clear();
 	auto walked = walk_guest(real, debug, types);
-	mprotect(const_cast<std::byte *>(bytes.data()), trace.size, PROT_READ);
-	sigaction(SIGSEGV, &old, nullptr);
+	trace.fd = -1;
 	if (!walked)
 		die("the real core does not walk: " + walked.error().to_string());
+	if (trace.reads.empty())
+		die("the walk read nothing through pread: is the tracing pread still the one called?");
 	std::vector<std::pair<uint64_t, uint64_t>> ranges;
-	for (size_t i = 0; i < trace.count; i++)
+	for (auto [offset, end] : trace.reads)
 		for (const CoreSegment &s : real.segments())
-			if (s.offset <= trace.pages[i] && trace.pages[i] - s.offset < s.present) {
-				uint64_t start = s.vaddr + (trace.pages[i] - s.offset);
-				ranges.emplace_back(start, std::min(start + 4096, s.vaddr + s.present));
+			if (offset < s.offset + s.present && s.offset < end) {
+				uint64_t from = std::max(offset, s.offset), to = std::min(end, s.offset + s.present);
+				ranges.emplace_back(s.vaddr + (from - s.offset), s.vaddr + (to - s.offset));
 			}
 	return ranges;
 }
