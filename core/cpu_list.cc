@@ -9,8 +9,12 @@ namespace {
 // QEMU's limit is a few thousand vCPUs; a longer list is corrupt.
 constexpr size_t max_cpus = 1 << 16;
 
+// QTAILQ links both ways: each element's tqe_circ.tql_prev points at the previous element's link
+// (the head's for the first), and the head's tqh_circ.tql_prev at the last element's. A list
+// whose forward and backward links disagree was cut or redirected: walking it forward would drop
+// vCPUs or read some other memory as one.
 struct ListFields {
-	Field list_first, next, cpu_index, running;
+	Field list_first, list_link, list_last, next, link, prev, cpu_index, running;
 	std::optional<Field> vcpu_dirty, hwaccel_synchronized;
 };
 
@@ -21,8 +25,13 @@ Result<ListFields> look_up_fields(QemuReader &r)
 	auto cpu = r.layout("CPUState");
 	if (!list || !cpu)
 		return list ? cpu.take_error() : list.take_error();
-	VMCOREFS_TRY(list->fields({{"tqh_first", &f.list_first}}));
-	VMCOREFS_TRY(cpu->fields({{"node.tqe_next", &f.next}, {"cpu_index", &f.cpu_index},
+	VMCOREFS_TRY(list->fields({{"tqh_first", &f.list_first},
+				   {"tqh_circ", &f.list_link},
+				   {"tqh_circ.tql_prev", &f.list_last}}));
+	VMCOREFS_TRY(cpu->fields({{"node.tqe_next", &f.next},
+				  {"node.tqe_circ", &f.link},
+				  {"node.tqe_circ.tql_prev", &f.prev},
+				  {"cpu_index", &f.cpu_index},
 				  {"running", &f.running}}));
 	// vcpu_dirty (7.2 to 10.0); a proposed rename makes it its negation, hwaccel_synchronized.
 	// Neither: registers count as stale under KVM (registers_current).
@@ -73,22 +82,38 @@ Result<std::vector<VcpuRef>> walk_cpu_list(QemuReader &r, const std::string &acc
 	auto cpu = r.read_uint(*head, fields->list_first);
 	if (!cpu)
 		return cpu.take_error();
+	auto broken = [&](uint64_t at, const std::string &what) {
+		return make_error(ErrorCode::bad_structure, r.core().path(),
+				  "the CPU list is broken at " + hex(at) + ": " + what, at);
+	};
 	std::vector<VcpuRef> out;
 	std::unordered_set<uint64_t> seen;
+	uint64_t previous_link = *head + fields->list_link.offset;
 	while (*cpu != 0) {
 		if (!seen.insert(*cpu).second || out.size() >= max_cpus)
-			return make_error(ErrorCode::bad_structure, r.core().path(),
-					  "the CPU list loops or is absurdly long (at " + hex(*cpu) +
-						  ")",
-					  *cpu);
+			return broken(*cpu, "it loops or is absurdly long");
+		auto prev = r.read_uint(*cpu, fields->prev);
+		if (!prev)
+			return prev.take_error();
+		if (*prev != previous_link)
+			return broken(*cpu, "this vCPU's back link points at " + hex(*prev) +
+						    ", not at the list entry before it, " +
+						    hex(previous_link));
 		auto vcpu = read_vcpu(r, *fields, *cpu, accelerator);
 		if (!vcpu)
 			return vcpu.take_error();
 		out.push_back(*vcpu);
+		previous_link = *cpu + fields->link.offset;
 		cpu = r.read_uint(*cpu, fields->next);
 		if (!cpu)
 			return cpu.take_error();
 	}
+	auto last = r.read_uint(*head, fields->list_last);
+	if (!last)
+		return last.take_error();
+	if (*last != previous_link)
+		return broken(*head, "its head says the last vCPU's link is at " + hex(*last) +
+					     ", but the list ends at " + hex(previous_link));
 	return out;
 }
 

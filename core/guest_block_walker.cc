@@ -3,7 +3,9 @@
 #include <unordered_map>
 
 #include "byte_order.h"
+#include "qom_type.h"
 #include "ram_discard_manager.h"
+#include "text_escape.h"
 
 namespace vmcorefs {
 namespace {
@@ -19,7 +21,7 @@ struct Layouts {
 	Field fr_mr, fr_offset_in_region, fr_start, fr_size;
 	Field mr_ram, mr_ram_device, mr_nonvolatile, mr_ram_block, mr_size;
 	std::optional<Field> mr_rdm; // RamDiscardManager, QEMU 6.2+
-	Field rb_host, rb_used_length;
+	Field rb_host, rb_used_length, rb_mr;
 };
 
 Result<Layouts> look_up_layouts(QemuReader &r)
@@ -46,7 +48,8 @@ Result<Layouts> look_up_layouts(QemuReader &r)
 				 {"nonvolatile", &l.mr_nonvolatile},
 				 {"ram_block", &l.mr_ram_block},
 				 {"size", &l.mr_size}}));
-	VMCOREFS_TRY(rb->fields({{"host", &l.rb_host}, {"used_length", &l.rb_used_length}}));
+	VMCOREFS_TRY(rb->fields(
+		{{"host", &l.rb_host}, {"used_length", &l.rb_used_length}, {"mr", &l.rb_mr}}));
 	l.flat_range_stride = fr->size();
 	if (auto rdm = mr->field({"rdm"})) // optional: recorded in --info -v either way
 		l.mr_rdm = *rdm;
@@ -62,8 +65,24 @@ struct RegionFacts {
 	uint64_t used_length = 0;     // ram_block->used_length: the part of the host memory in use
 };
 
-Result<RegionFacts> read_region(QemuReader &r, const Layouts &l, uint64_t mr)
+// A FlatRange's MemoryRegion, checked to be one: a damaged pointer would otherwise read some
+// other memory's bytes as the region's flags and silently drop (or invent) guest RAM.
+Result<RegionFacts> read_region(QemuReader &r, const Layouts &l, uint64_t fr, uint64_t mr)
 {
+	auto is_region = qom_object_is_a(r, mr, "memory-region");
+	if (!is_region || !*is_region) {
+		std::string what;
+		if (!is_region)
+			what = is_region.error().message;
+		else if (auto type = qom_type_name(r, mr))
+			what = "a " + printable(*type);
+		else
+			what = type.error().message;
+		return make_error(ErrorCode::bad_structure, r.core().path(),
+				  "FlatRange at " + hex(fr) + " points at " + hex(mr) +
+					  ", which is not a MemoryRegion (" + what + ")",
+				  fr);
+	}
 	RegionFacts facts;
 	auto ram = r.read_bool(mr, l.mr_ram);
 	auto device = r.read_bool(mr, l.mr_ram_device);
@@ -89,9 +108,15 @@ Result<RegionFacts> read_region(QemuReader &r, const Layouts &l, uint64_t mr)
 	auto size = r.read_int128(mr, l.mr_size);
 	auto host = r.read_uint(*block, l.rb_host);
 	auto used = r.read_uint(*block, l.rb_used_length);
-	for (auto *v : {&size, &host, &used})
+	auto owner = r.read_uint(*block, l.rb_mr);
+	for (auto *v : {&size, &host, &used, &owner})
 		if (!*v)
 			return v->take_error();
+	if (*owner != mr)
+		return make_error(ErrorCode::bad_structure, r.core().path(),
+				  "the RAMBlock at " + hex(*block) + " of the MemoryRegion at " +
+					  hex(mr) + " belongs to the MemoryRegion at " + hex(*owner),
+				  *block);
 	facts.size = *size;
 	facts.host = *host;
 	facts.used_length = *used;
@@ -199,7 +224,7 @@ Result<std::vector<GuestBlock>> walk_guest_blocks(QemuReader &r)
 				return v->take_error();
 		auto it = regions.find(*mr);
 		if (it == regions.end()) {
-			auto facts = read_region(r, l, *mr);
+			auto facts = read_region(r, l, fr, *mr);
 			if (!facts)
 				return facts.take_error();
 			it = regions.emplace(*mr, *facts).first;

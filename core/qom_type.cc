@@ -1,8 +1,18 @@
 #include "qom_type.h"
 
 namespace vmcorefs {
+namespace {
 
-Result<std::string> qom_type_name(const StructReader &r, uint64_t object)
+// QOM hierarchies are a handful of levels deep; a longer chain loops.
+constexpr int max_type_depth = 64;
+// QOM type names are short identifiers; a longer one is not a name.
+constexpr size_t max_type_name = 256;
+
+struct TypeFields {
+	Field object_class, class_type, type_name, type_parent;
+};
+
+Result<TypeFields> look_up_fields(const StructReader &r)
 {
 	auto object_layout = r.layout("Object");
 	auto class_layout = r.layout("ObjectClass");
@@ -10,20 +20,52 @@ Result<std::string> qom_type_name(const StructReader &r, uint64_t object)
 	for (auto *l : {&object_layout, &class_layout, &type_layout})
 		if (!*l)
 			return l->take_error();
-	auto class_field = object_layout->field("class");
-	auto type_field = class_layout->field("type");
-	auto name_field = type_layout->field("name");
-	for (auto *f : {&class_field, &type_field, &name_field})
-		if (!*f)
-			return f->take_error();
-	auto klass = r.read_uint(object, *class_field);
+	TypeFields f;
+	VMCOREFS_TRY(object_layout->fields({{"class", &f.object_class}}));
+	VMCOREFS_TRY(class_layout->fields({{"type", &f.class_type}}));
+	VMCOREFS_TRY(type_layout->fields({{"name", &f.type_name}, {"parent_type", &f.type_parent}}));
+	return f;
+}
+
+// The object's TypeImpl.
+Result<uint64_t> type_of(const StructReader &r, const TypeFields &f, uint64_t object)
+{
+	auto klass = r.read_uint(object, f.object_class);
 	if (!klass)
 		return klass.take_error();
-	auto type = r.read_uint(*klass, *type_field);
+	return r.read_uint(*klass, f.class_type);
+}
+
+} // namespace
+
+Result<std::string> qom_type_name(const StructReader &r, uint64_t object)
+{
+	auto f = look_up_fields(r);
+	if (!f)
+		return f.take_error();
+	auto type = type_of(r, *f, object);
 	if (!type)
 		return type.take_error();
-	// QOM type names are short identifiers; a longer one is not a name.
-	return r.read_string_pointer(*type, *name_field, 256);
+	return r.read_string_pointer(*type, f->type_name, max_type_name);
+}
+
+Result<bool> qom_object_is_a(const StructReader &r, uint64_t object, std::string_view wanted)
+{
+	auto f = look_up_fields(r);
+	if (!f)
+		return f.take_error();
+	auto type = type_of(r, *f, object);
+	for (int depth = 0; type && *type != 0 && depth < max_type_depth; depth++) {
+		auto name = r.read_string_pointer(*type, f->type_name, max_type_name);
+		if (!name)
+			return name.take_error();
+		if (*name == wanted)
+			return true;
+		type = r.read_uint(*type, f->type_parent);
+	}
+	if (!type)
+		return type.take_error();
+	return false;
 }
 
 } // namespace vmcorefs

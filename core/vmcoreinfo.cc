@@ -17,21 +17,22 @@ constexpr uint64_t page_size = 4096;
 constexpr char note_name[] = "VMCOREINFO"; // namesz 11 with the NUL
 constexpr char first_key[] = "OSRELEASE=";
 
-// The note at the start of buf (of buf.size() bytes), sized and checked as dump.c does; empty
-// when it does not fit. Like vmcoreinfo_update_phys_base, the byte after a VMCOREINFO descriptor
-// is set to NUL (it is padding, zero in Linux's note anyway).
+// The VMCOREINFO note at the start of buf (of buf.size() bytes), sized and checked as dump.c
+// does; empty when there is none or it does not fit. dump.c would copy a note of any name, but a
+// Linux guest only ever points the device at its VMCOREINFO: another name means the address is
+// wrong. Like vmcoreinfo_update_phys_base, the byte after the descriptor is set to NUL (it is
+// padding, zero in Linux's note anyway).
 std::vector<std::byte> first_note(std::vector<std::byte> buf)
 {
 	auto note = elf_note_at(buf, 0);
-	if (!note || load_le<uint32_t>(buf.data()) > max_guest_note_size ||
+	if (!note || load_le<uint32_t>(buf.data()) != sizeof note_name || note->name != note_name ||
 	    note->desc.size() > max_guest_note_size)
 		return {};
-	bool vmcoreinfo = note->name == note_name && load_le<uint32_t>(buf.data()) == sizeof note_name;
 	uint64_t desc_end = static_cast<uint64_t>(note->desc.data() - buf.data()) + note->desc.size();
 	if (((desc_end + 3) & ~uint64_t{3}) > buf.size()) // its padding too, as dump.c reads it
 		return {};
 	buf.resize(note->size);
-	if (vmcoreinfo && desc_end < buf.size())
+	if (desc_end < buf.size())
 		buf[desc_end] = std::byte{0};
 	return buf;
 }
@@ -89,7 +90,8 @@ Result<Vmcoreinfo> from_device(QemuReader &r, const GuestMemoryMap &map)
 	out.note = first_note(std::move(buf));
 	if (out.note.empty())
 		return make_error(ErrorCode::corrupt, "",
-				  "the guest's VMCOREINFO note at " + hex(*paddr) + " is invalid");
+				  "there is no valid VMCOREINFO note at " + hex(*paddr) +
+					  ", where the vmcoreinfo device points");
 	out.source = "vmcoreinfo device (guest physical " + hex(*paddr) + ")";
 	out.text = desc_text(out.note);
 	return out;

@@ -216,6 +216,17 @@ input_ramblock-used-length() {
 	"$poke" "$core" mem "$(gdb_value '&ram_list.blocks.lh_first->used_length')" 8 \
 		$(($(gdb_value 'ram_list.blocks.lh_first->max_length') + 0x1000))
 }
+# The first FlatRange's MemoryRegion pointer moved back a page, into other memory.
+input_flatrange-mr() {
+	copy_qemu_core
+	"$poke" "$core" mem "$(gdb_value '&address_space_memory.current_map->ranges[0].mr')" 8 \
+		$(($(gdb_value 'address_space_memory.current_map->ranges[0].mr') - 0x1000))
+}
+# The CPU list emptied at its head: its back links still name the vCPUs.
+input_cpu-list-cut() {
+	copy_qemu_core
+	"$poke" "$core" mem "$(gdb_value '&cpus.tqh_first')" 8 0
+}
 input_allow-other-private() { copy_qemu_core; chmod 600 "$core"; args=(-o allow_other); }
 # --extract must never destroy what it did not create: each target survives as it was.
 input_extract-device() {
