@@ -268,6 +268,7 @@ Result<Aarch64CpuState> read_cpu(QemuReader &r, const EnvFields &f, const Enumer
 	Aarch64CpuState s;
 	s.cpu_index = vcpu.cpu_index;
 	s.current = vcpu.current;
+	s.stale_reason = vcpu.stale_reason;
 	s.running = vcpu.running;
 	uint64_t env = vcpu.address + f.env.offset;
 	auto el = read_core_registers(r, f, env, s);

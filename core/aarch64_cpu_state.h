@@ -20,7 +20,8 @@ namespace vmcorefs {
 
 struct Aarch64CpuState {
 	int32_t cpu_index = 0;
-	bool current = true; // false: the registers are stale (not synchronised with KVM)
+	bool current = true; // false: the registers are stale, for stale_reason
+	std::string stale_reason;
 	bool running = false; // stopped inside translated code: pc may lag behind (TCG)
 	uint64_t x[31] = {};
 	uint64_t sp = 0;

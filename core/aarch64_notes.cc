@@ -91,8 +91,8 @@ Aarch64Notes build_aarch64_notes(const std::vector<Aarch64CpuState> &cpus)
 	for (const auto &cpu : cpus) {
 		if (!cpu.current) {
 			out.warnings.push_back("vCPU " + std::to_string(cpu.cpu_index) +
-					       ": registers are stale (KVM had not synchronised "
-					       "them with QEMU); no CPU notes written for it");
+					       ": registers are stale (" + cpu.stale_reason +
+					       "); no CPU notes written for it");
 			continue;
 		}
 		if (cpu.running)

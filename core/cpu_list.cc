@@ -14,7 +14,7 @@ constexpr size_t max_cpus = 1 << 16;
 // whose forward and backward links disagree was cut or redirected: walking it forward would drop
 // vCPUs or read some other memory as one.
 struct ListFields {
-	Field list_first, list_link, list_last, next, link, prev, cpu_index, running;
+	Field list_first, list_link, list_last, next, link, prev, cpu_index, running, stopped;
 	std::optional<Field> vcpu_dirty, hwaccel_synchronized;
 };
 
@@ -32,7 +32,8 @@ Result<ListFields> look_up_fields(QemuReader &r)
 				  {"node.tqe_circ", &f.link},
 				  {"node.tqe_circ.tql_prev", &f.prev},
 				  {"cpu_index", &f.cpu_index},
-				  {"running", &f.running}}));
+				  {"running", &f.running},
+				  {"stopped", &f.stopped}}));
 	// vcpu_dirty (7.2 to 10.0); a proposed rename makes it its negation, hwaccel_synchronized.
 	// Neither: registers count as stale under KVM (registers_current).
 	if (auto d = cpu->field({"vcpu_dirty", "hwaccel_synchronized"}))
@@ -56,16 +57,30 @@ Result<bool> registers_current(QemuReader &r, const ListFields &f, uint64_t cpu,
 	return false;
 }
 
+// A live QEMU whose threads run changes a running vCPU's registers while they are read: only a
+// vCPU QEMU has paused (QMP stop: CPUState.stopped), or any vCPU of a process stopped whole
+// (SIGSTOP, a debugger, --freeze), has registers to show.
 Result<VcpuRef> read_vcpu(QemuReader &r, const ListFields &f, uint64_t cpu,
-			  const std::string &accelerator)
+			  const std::string &accelerator, bool live_running)
 {
 	auto index = r.read_uint(cpu, f.cpu_index);
 	auto current = registers_current(r, f, cpu, accelerator);
 	auto running = r.read_bool(cpu, f.running);
-	if (!index || !current || !running)
+	auto stopped = r.read_bool(cpu, f.stopped);
+	if (!index || !current || !running || !stopped)
 		return !index ? index.take_error()
-			      : !current ? current.take_error() : running.take_error();
-	return VcpuRef{cpu, static_cast<int32_t>(*index), *current, *running};
+		       : !current ? current.take_error()
+		       : !running ? running.take_error()
+				  : stopped.take_error();
+	VcpuRef vcpu{cpu, static_cast<int32_t>(*index), *current, {}, *running};
+	if (!vcpu.current)
+		vcpu.stale_reason = "KVM had not synchronised them with QEMU";
+	if (vcpu.current && live_running && !*stopped) {
+		vcpu.current = false;
+		vcpu.stale_reason = "the vCPU runs in the live QEMU; pause it with QMP stop, or "
+				    "use --freeze";
+	}
+	return vcpu;
 }
 
 } // namespace
@@ -86,6 +101,7 @@ Result<std::vector<VcpuRef>> walk_cpu_list(QemuReader &r, const std::string &acc
 		return make_error(ErrorCode::bad_structure, r.core().path(),
 				  "the CPU list is broken at " + hex(at) + ": " + what, at);
 	};
+	bool live_running = r.core().pid() && !r.core().stopped();
 	std::vector<VcpuRef> out;
 	std::unordered_set<uint64_t> seen;
 	uint64_t previous_link = *head + fields->list_link.offset;
@@ -99,7 +115,7 @@ Result<std::vector<VcpuRef>> walk_cpu_list(QemuReader &r, const std::string &acc
 			return broken(*cpu, "this vCPU's back link points at " + hex(*prev) +
 						    ", not at the list entry before it, " +
 						    hex(previous_link));
-		auto vcpu = read_vcpu(r, *fields, *cpu, accelerator);
+		auto vcpu = read_vcpu(r, *fields, *cpu, accelerator, live_running);
 		if (!vcpu)
 			return vcpu.take_error();
 		out.push_back(*vcpu);

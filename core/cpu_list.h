@@ -14,12 +14,13 @@ namespace vmcorefs {
 struct VcpuRef {
 	uint64_t address = 0; // the CPUState, which starts the target's ArchCPU
 	int32_t cpu_index = 0;
-	bool current = true; // false: the registers are stale (KVM, not synchronised)
+	bool current = true; // false: the registers are stale, for stale_reason
+	std::string stale_reason;
 	bool running = false; // inside cpu_exec() when the core was taken
 };
 
 // In QEMU's list order. accelerator: "tcg" or "kvm" (from QemuIdentity); decides what "current"
-// means.
+// means. In a live process that runs, a vCPU is current only while QEMU has it paused.
 Result<std::vector<VcpuRef>> walk_cpu_list(QemuReader &reader, const std::string &accelerator);
 
 } // namespace vmcorefs

@@ -241,8 +241,8 @@ Result<void> DebugInfo::report(const ProcessCore &core, const LoadOptions &optio
 	std::string executable = options.executable;
 	if (!executable.empty())
 		VMCOREFS_TRY(check_build_id("executable", executable, core_id));
-	else if (auto id = file_build_id(core.executable_path()); id && *id == core_id)
-		executable = core.executable_path();
+	else if (auto id = file_build_id(core.executable_file()); id && *id == core_id)
+		executable = core.executable_file();
 	if (!options.debuginfo.empty())
 		VMCOREFS_TRY(check_build_id("debug info", options.debuginfo, core_id));
 	search_.user_debuginfo = options.debuginfo;
@@ -258,12 +258,8 @@ Result<void> DebugInfo::report(const ProcessCore &core, const LoadOptions &optio
 		return make_error(ErrorCode::io, core.path(),
 				  std::string("libdwfl: ") + dwfl_errmsg(-1));
 	dwfl_report_begin(dwfl_);
-	int n = dwfl_core_file_report(dwfl_, core.elf(), executable.empty() ? nullptr
-									    : executable.c_str());
+	VMCOREFS_TRY(report_executable(core, executable));
 	dwfl_report_end(dwfl_, nullptr, nullptr);
-	if (n < 0)
-		return make_error(ErrorCode::corrupt, core.path(),
-				  std::string("libdwfl cannot read the core: ") + dwfl_errmsg(-1));
 	auto entry = core.auxv(at_entry);
 	module_ = entry ? dwfl_addrmodule(dwfl_, *entry) : nullptr;
 	if (!module_)
@@ -273,6 +269,30 @@ Result<void> DebugInfo::report(const ProcessCore &core, const LoadOptions &optio
 	dwfl_module_info(module_, &userdata, nullptr, nullptr, nullptr, nullptr, nullptr,
 			 nullptr);
 	*userdata = &search_;
+	return {};
+}
+
+// Tells libdwfl where QEMU's executable is loaded. A core says it all (link map, NT_FILE, the
+// build-id in memory); a live process's executable is the file behind /proc/PID/exe, at the load
+// bias its auxiliary vector gives.
+Result<void> DebugInfo::report_executable(const ProcessCore &core, const std::string &executable)
+{
+	if (core.elf()) {
+		if (dwfl_core_file_report(dwfl_, core.elf(),
+					  executable.empty() ? nullptr : executable.c_str()) < 0)
+			return make_error(ErrorCode::corrupt, core.path(),
+					  std::string("libdwfl cannot read the core: ") +
+						  dwfl_errmsg(-1));
+		return {};
+	}
+	if (executable.empty() || !core.load_bias())
+		return make_error(ErrorCode::not_qemu, core.path(),
+				  "cannot find the executable of the process (" +
+					  core.executable_file() + ")");
+	if (!dwfl_report_elf(dwfl_, base_name(core.executable_path()).c_str(), executable.c_str(),
+			     -1, *core.load_bias(), false))
+		return make_error(ErrorCode::io, core.path(),
+				  "libdwfl cannot read " + executable + ": " + dwfl_errmsg(-1));
 	return {};
 }
 

@@ -57,6 +57,7 @@ public:
 private:
 	DebugInfo() = default;
 	Result<void> report(const ProcessCore &core, const LoadOptions &options);
+	Result<void> report_executable(const ProcessCore &core, const std::string &executable);
 	Result<void> load_dwarf(const ProcessCore &core);
 	void index_symbols();
 

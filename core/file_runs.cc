@@ -22,6 +22,10 @@ FileRun FileRuns::at(uint64_t offset)
 		// ENXIO below the end: only hole up to it. Anything else is data (see the header).
 		if (no_data_after && file_end >= 0 && offset < static_cast<uint64_t>(file_end))
 			return {static_cast<uint64_t>(file_end), true};
+		if (!no_data_after) { // a file (a process's memory) that cannot tell: ask no more
+			data_start_ = offset;
+			data_end_ = no_end;
+		}
 		return {no_end, false};
 	}
 	if (static_cast<uint64_t>(data) > offset)

@@ -31,7 +31,8 @@ Error not_qemu_or(const ProcessCore &core, Error error)
 		return error;
 	std::string what = core.command().empty() ? core.executable_path() : core.command();
 	return make_error(ErrorCode::not_qemu, core.path(),
-			  "a core of '" + what + "', not of a QEMU system emulator");
+			  (core.pid() ? "a process of '" : "a core of '") + what +
+				  "', not of a QEMU system emulator");
 }
 
 // current_machine->dump_guest_core (-machine dump-guest-core), when the core tells.
@@ -87,7 +88,7 @@ Error unless_truncated(const ProcessCore &core, Error error)
 	if (!truncated || error.code == ErrorCode::not_qemu)
 		return error;
 	error.code = ErrorCode::truncated;
-	error.message = "the core is truncated (" + hex(core.file().size()) + " of the " +
+	error.message = "the core is truncated (" + hex(core.source().size()) + " of the " +
 			hex(described) + " bytes its headers describe; ulimit -c or a full disk?): " +
 			error.message;
 	return error;
@@ -156,7 +157,8 @@ Result<GuestMemoryMap> walk_guest(const ProcessCore &core, const DebugInfo &debu
 
 Result<LoadedGuest> load_guest(const LoadOptions &options)
 {
-	auto core = ProcessCore::open(options.core_path);
+	auto core = options.pid ? ProcessCore::attach(options.pid)
+				: ProcessCore::open(options.core_path);
 	if (!core)
 		return core.take_error();
 	auto debug = DebugInfo::open(**core, options);

@@ -5,6 +5,7 @@
 
 #include <memory>
 #include <string>
+#include <sys/types.h>
 #include <vector>
 
 #include "error.h"
@@ -15,6 +16,7 @@ namespace vmcorefs {
 
 struct LoadOptions {
 	std::string core_path;
+	pid_t pid = 0;                       // --pid: a live QEMU instead of a core (0: none)
 	std::string executable;              // --executable: QEMU's binary, if not where the core says
 	std::string debuginfo;               // --debuginfo: a file holding QEMU's DWARF
 	std::vector<std::string> debug_dirs; // --debug-file-directory; default /usr/lib/debug

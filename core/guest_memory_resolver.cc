@@ -52,7 +52,7 @@ Result<void> read_guest_physical(const ProcessCore &core, const GuestMemoryMap &
 		--chunk;
 		uint64_t within = paddr - chunk->guest;
 		uint64_t n = std::min<uint64_t>(length, chunk->length - within);
-		VMCOREFS_TRY(core.file().read(chunk->core_offset + within, out, n));
+		VMCOREFS_TRY(core.source().read(chunk->core_offset + within, out, n));
 		out += n, paddr += n, length -= n;
 	}
 	return {};

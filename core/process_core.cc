@@ -11,6 +11,7 @@
 
 #include "byte_order.h"
 #include "elf_note.h"
+#include "mapped_file.h"
 
 namespace vmcorefs {
 namespace {
@@ -174,7 +175,7 @@ void append_segment_pieces(std::vector<CorePiece> &pieces, const CoreSegment &se
 
 // What libelf would accept as another class or byte order gets a clear refusal here, before
 // libelf is asked anything.
-Result<void> check_ident(const MappedFile &file)
+Result<void> check_ident(const MemorySource &file)
 {
 	const std::string &path = file.path();
 	std::byte ident[EI_NIDENT] = {};
@@ -195,7 +196,7 @@ Result<void> check_ident(const MappedFile &file)
 
 // The number of program headers: e_phnum, or with PN_XNUM (more than 65534 of them) the sh_info of
 // section header 0.
-Result<uint64_t> program_header_count(Elf *elf, const GElf_Ehdr &ehdr, const MappedFile &file)
+Result<uint64_t> program_header_count(Elf *elf, const GElf_Ehdr &ehdr, const MemorySource &file)
 {
 	if (ehdr.e_phnum != PN_XNUM)
 		return uint64_t{ehdr.e_phnum};
@@ -216,7 +217,7 @@ Result<uint64_t> program_header_count(Elf *elf, const GElf_Ehdr &ehdr, const Map
 }
 
 // Checks the program header table against the file and returns its length.
-Result<uint64_t> check_program_headers(Elf *elf, const GElf_Ehdr &ehdr, const MappedFile &file)
+Result<uint64_t> check_program_headers(Elf *elf, const GElf_Ehdr &ehdr, const MemorySource &file)
 {
 	auto count = program_header_count(elf, ehdr, file);
 	if (!count.ok())
@@ -253,7 +254,7 @@ Result<GElf_Phdr> program_header(Elf *elf, size_t index, const std::string &path
 	return phdr;
 }
 
-Result<CoreSegment> make_segment(size_t index, const GElf_Phdr &phdr, const MappedFile &file)
+Result<CoreSegment> make_segment(size_t index, const GElf_Phdr &phdr, const MemorySource &file)
 {
 	std::string name = "PT_LOAD (program header " + std::to_string(index) + ") ";
 	uint64_t end;
@@ -297,7 +298,8 @@ Result<std::unique_ptr<ProcessCore>> ProcessCore::open(const std::string &path)
 	auto file = MappedFile::open(path);
 	if (!file.ok())
 		return file.take_error();
-	std::unique_ptr<ProcessCore> core(new ProcessCore(std::move(file).value()));
+	std::unique_ptr<ProcessCore> core(
+		new ProcessCore(std::make_unique<MappedFile>(std::move(file).value())));
 	VMCOREFS_TRY(core->parse());
 	return core;
 }
@@ -315,7 +317,7 @@ Error ProcessCore::error(ErrorCode code, std::string message, std::optional<uint
 
 Result<void> ProcessCore::parse()
 {
-	VMCOREFS_TRY(check_ident(file_));
+	VMCOREFS_TRY(check_ident(*source_));
 	VMCOREFS_TRY(open_elf());
 	VMCOREFS_TRY(parse_segments());
 	VMCOREFS_TRY(parse_notes());
@@ -330,7 +332,7 @@ Result<void> ProcessCore::open_elf()
 		return libelf_error(path(), "libelf cannot be initialised");
 	// ELF_C_READ: libelf reads what it is asked for with pread, so a core that shrinks while it
 	// is loaded is an error, where a mapping would raise SIGBUS.
-	elf_ = elf_begin(file_.fd(), ELF_C_READ, nullptr);
+	elf_ = elf_begin(source_->fd(), ELF_C_READ, nullptr);
 	if (!elf_)
 		return libelf_error(path(), "libelf cannot read it");
 	GElf_Ehdr ehdr;
@@ -343,7 +345,7 @@ Result<void> ProcessCore::open_elf()
 		return error(ErrorCode::unsupported,
 			     "core of ELF machine " + std::to_string(ehdr.e_machine) +
 				     "; vmcorefs reads x86_64 cores only");
-	auto count = check_program_headers(elf_, ehdr, file_);
+	auto count = check_program_headers(elf_, ehdr, *source_);
 	if (!count.ok())
 		return count.take_error();
 	phnum_ = *count;
@@ -358,7 +360,7 @@ Result<void> ProcessCore::parse_segments()
 			return phdr.take_error();
 		if (phdr->p_type != PT_LOAD || phdr->p_memsz == 0)
 			continue;
-		auto segment = make_segment(i, *phdr, file_);
+		auto segment = make_segment(i, *phdr, *source_);
 		if (!segment.ok())
 			return segment.take_error();
 		segments_.push_back(*segment);
@@ -431,14 +433,14 @@ Result<void> ProcessCore::parse_notes()
 			return error(ErrorCode::corrupt, "PT_NOTE at " + hex(phdr->p_offset) +
 								 " of " + hex(phdr->p_filesz) +
 								 " bytes overflows");
-		if (end > file_.size())
-			return past_eof_error(path(), "notes", end, file_.size());
+		if (end > source_->size())
+			return past_eof_error(path(), "notes", end, source_->size());
 		if (phdr->p_filesz > max_core_notes_size)
 			return error(ErrorCode::corrupt, "PT_NOTE at " + hex(phdr->p_offset) + " of " +
 								 hex(phdr->p_filesz) +
 								 " bytes is absurdly large");
 		std::vector<std::byte> bytes(phdr->p_filesz);
-		VMCOREFS_TRY(file_.read(phdr->p_offset, bytes.data(), bytes.size()));
+		VMCOREFS_TRY(source_->read(phdr->p_offset, bytes.data(), bytes.size()));
 		auto notes = split_elf_notes(bytes, 4, path(), phdr->p_offset);
 		if (!notes.ok())
 			return notes.take_error();
@@ -594,6 +596,9 @@ Result<ProcessCore::FileSpan> ProcessCore::present_at(uint64_t vaddr) const
 			return FileSpan{it->offset + offset, it->present - offset};
 		reason = offset < it->filesz ? AbsentReason::truncated : AbsentReason::not_dumped;
 	}
+	if (pid_)
+		return error(ErrorCode::absent,
+			     "host address " + hex(vaddr) + " is not mapped in the process", vaddr);
 	return error(ErrorCode::absent,
 		     "host address " + hex(vaddr) + " is not in the core (" + to_string(reason) +
 			     ")",
@@ -609,7 +614,7 @@ Result<void> ProcessCore::read(uint64_t vaddr, void *dst, size_t length) const
 		if (!span.ok())
 			return span.take_error();
 		size_t n = static_cast<size_t>(std::min<uint64_t>(length, span->length));
-		VMCOREFS_TRY(file_.read(span->offset, out, n));
+		VMCOREFS_TRY(source_->read(span->offset, out, n));
 		out += n;
 		vaddr += n;
 		length -= n;
@@ -641,7 +646,7 @@ Result<std::string> ProcessCore::read_string(uint64_t vaddr, size_t max_length) 
 			return span.take_error();
 		size_t n = static_cast<size_t>(
 			std::min<uint64_t>({span->length, max_length - text.size(), sizeof buffer}));
-		VMCOREFS_TRY(file_.read(span->offset, buffer, n));
+		VMCOREFS_TRY(source_->read(span->offset, buffer, n));
 		size_t length = strnlen(buffer, n);
 		text.append(buffer, length);
 		if (length < n)

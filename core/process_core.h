@@ -1,8 +1,10 @@
-// ProcessCore: a Linux process core file (ET_CORE), written by the kernel or by gdb's gcore,
-// opened read-only and read with pread (MappedFile::read). It answers "which bytes of the file
-// hold this host virtual range", and tells apart memory that is in the file (possibly as a file
-// hole, which reads as zeros and is real memory) from memory the core does not contain at all
-// (absent).
+// ProcessCore: a QEMU process's memory and what the kernel says about the process (mappings,
+// auxiliary vector, name), from one of two sources: a Linux process core file (ET_CORE), written
+// by the kernel or by gdb's gcore, opened read-only and read with pread (open); or a live process,
+// read through /proc/PID (attach, live_process.cc). It answers "where in the source are the bytes
+// of this host virtual range" (file offsets of a core; for a process, the addresses themselves),
+// and tells apart memory that is there (possibly as a file hole, which reads as zeros and is real
+// memory) from memory the core does not contain at all (absent).
 //
 // Every offset and length taken from the file is checked against the real file size with
 // overflow-safe arithmetic at open; PT_LOADs are not assumed to be sorted (kernel.core_sort_vma).
@@ -19,11 +21,12 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <sys/types.h>
 #include <utility>
 #include <vector>
 
 #include "error.h"
-#include "mapped_file.h"
+#include "memory_source.h"
 
 typedef struct Elf Elf;
 
@@ -73,13 +76,22 @@ public:
 	// Opens, maps and validates the core. Errors: not_elf, not_core, unsupported (another
 	// class, byte order or machine), truncated, corrupt; io and usage from MappedFile.
 	static Result<std::unique_ptr<ProcessCore>> open(const std::string &path);
+	// The live process pid: its mappings from /proc/PID/maps (each one present whole), its
+	// auxiliary vector, name and executable from /proc/PID. Errors: those of
+	// ProcessMemory::open, io.
+	static Result<std::unique_ptr<ProcessCore>> attach(pid_t pid);
 	~ProcessCore();
 	ProcessCore(const ProcessCore &) = delete;
 	ProcessCore &operator=(const ProcessCore &) = delete;
 
-	const std::string &path() const { return file_.path(); }
-	const MappedFile &file() const { return file_; }
-	// libelf's handle of the core, for libdwfl (dwfl_core_file_report).
+	// The core's path, or "process PID".
+	const std::string &path() const { return source_->path(); }
+	const MemorySource &source() const { return *source_; }
+	// The live process read, if this is one.
+	std::optional<pid_t> pid() const { return pid_; }
+	// A live process whose every thread is stopped now (SIGSTOP, ptrace); false for a core.
+	bool stopped() const;
+	// libelf's handle of the core, for libdwfl (dwfl_core_file_report); null for a process.
 	Elf *elf() const { return elf_; }
 
 	// PT_LOADs sorted by vaddr.
@@ -107,13 +119,19 @@ public:
 	// bias (AT_PHDR - p_vaddr of PT_PHDR) and its GNU build-id read from the core's memory.
 	// Empty/nullopt when the core does not tell.
 	const std::string &executable_path() const { return executable_path_; }
+	// Where the executable is opened: executable_path(), or for a process /proc/PID/exe, which
+	// is the binary it runs even after that was replaced or deleted on disk.
+	const std::string &executable_file() const
+	{
+		return executable_file_.empty() ? executable_path_ : executable_file_;
+	}
 	std::optional<uint64_t> load_bias() const { return load_bias_; }
 	const std::vector<uint8_t> &executable_build_id() const { return build_id_; }
 	// The process name from NT_PRPSINFO (pr_fname), e.g. "qemu-system-x86".
 	const std::string &command() const { return command_; }
 
 private:
-	explicit ProcessCore(MappedFile file) : file_(std::move(file)) {}
+	explicit ProcessCore(std::unique_ptr<MemorySource> source) : source_(std::move(source)) {}
 	Error error(ErrorCode code, std::string message,
 		    std::optional<uint64_t> at = std::nullopt) const;
 	Result<void> parse();
@@ -126,6 +144,9 @@ private:
 	Result<void> parse_file_note(std::span<const std::byte> desc, uint64_t offset);
 	Result<void> parse_auxv_note(std::span<const std::byte> desc, uint64_t offset);
 	Result<void> parse_prpsinfo_note(std::span<const std::byte> desc, uint64_t offset);
+	// live_process.cc
+	Result<void> read_proc_maps(const std::string &proc_dir);
+	Result<void> read_proc_auxv(const std::string &proc_dir);
 	void find_executable();
 	std::vector<CoreSegment>::const_iterator first_segment_ending_after(uint64_t vaddr) const;
 	struct FileSpan {
@@ -135,13 +156,15 @@ private:
 	// error.
 	Result<FileSpan> present_at(uint64_t vaddr) const;
 
-	MappedFile file_;
+	std::unique_ptr<MemorySource> source_;
+	std::optional<pid_t> pid_;
 	Elf *elf_ = nullptr;
 	size_t phnum_ = 0; // program headers, checked to lie in the file
 	std::vector<CoreSegment> segments_;
 	std::vector<FileMapping> file_mappings_;
 	std::vector<std::pair<uint64_t, uint64_t>> auxv_;
 	std::string executable_path_;
+	std::string executable_file_;
 	std::optional<uint64_t> load_bias_;
 	std::vector<uint8_t> build_id_;
 	std::string command_;

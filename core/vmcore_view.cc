@@ -112,7 +112,7 @@ Result<void> VmcoreView::parse_notes(uint64_t offset, uint64_t size)
 	return {};
 }
 
-Result<void> read_served(const ExtentTable &table, const MappedFile &core, uint64_t offset,
+Result<void> read_served(const ExtentTable &table, const MemorySource &core, uint64_t offset,
 			 void *dst, size_t length)
 {
 	auto *out = static_cast<std::byte *>(dst);

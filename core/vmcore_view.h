@@ -68,7 +68,7 @@ private:
 
 // The bytes of a served file: its ExtentTable over the core, read with pread. Absent extents and
 // bytes past the end of the core are errors.
-Result<void> read_served(const ExtentTable &table, const MappedFile &core, uint64_t offset,
+Result<void> read_served(const ExtentTable &table, const MemorySource &core, uint64_t offset,
 			 void *dst, size_t length);
 
 } // namespace vmcorefs

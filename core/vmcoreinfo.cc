@@ -113,7 +113,7 @@ bool looks_like_note(const std::byte *page, uint64_t available)
 // page is read, with pread: a core that shrinks meanwhile ends the scan, never raises SIGBUS.
 std::optional<uint64_t> scan_chunk(const ProcessCore &core, const GuestChunk &c)
 {
-	int fd = core.file().fd();
+	int fd = core.source().fd();
 	uint64_t end = c.core_offset + c.length;
 	std::byte start[24 + sizeof first_key - 1];
 	for (uint64_t pos = c.core_offset; pos < end;) {
@@ -126,7 +126,7 @@ std::optional<uint64_t> scan_chunk(const ProcessCore &core, const GuestChunk &c)
 		uint64_t skew = (c.guest - c.core_offset) & (page_size - 1);
 		uint64_t page = ((data + skew + page_size - 1) & ~(page_size - 1)) - skew;
 		for (; page + sizeof start <= stop; page += page_size) {
-			if (!core.file().read(page, start, sizeof start))
+			if (!core.source().read(page, start, sizeof start))
 				return std::nullopt;
 			if (looks_like_note(start, end - page))
 				return c.guest + (page - c.core_offset);

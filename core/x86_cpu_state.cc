@@ -141,6 +141,7 @@ Result<X86CpuState> read_cpu(QemuReader &r, const CpuFields &f, const VcpuRef &v
 	uint64_t env = vcpu.address + f.env.offset;
 	s.cpu_index = vcpu.cpu_index;
 	s.current = vcpu.current;
+	s.stale_reason = vcpu.stale_reason;
 	VMCOREFS_TRY(read_scalars(r, f, env, s));
 	VMCOREFS_TRY(read_segments(r, f, env, s));
 	if (accelerator == "tcg" && vcpu.running)

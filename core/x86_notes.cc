@@ -117,8 +117,8 @@ X86Notes build_x86_notes(const X86Cpus &cpus, uint32_t state_size)
 			current.push_back(&cpu);
 		else
 			out.warnings.push_back("vCPU " + std::to_string(cpu.cpu_index) +
-					       ": registers are stale (KVM had not synchronised them "
-					       "with QEMU); no CPU notes written for it");
+					       ": registers are stale (" + cpu.stale_reason +
+					       "); no CPU notes written for it");
 		if (cpu.current && cpu.flags_uncertain)
 			out.warnings.push_back("vCPU " + std::to_string(cpu.cpu_index) +
 					       ": stopped inside translated code; its arithmetic "

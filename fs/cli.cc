@@ -1,6 +1,9 @@
 #include "cli.h"
 
+#include <cerrno>
+#include <climits>
 #include <cstdio>
+#include <cstdlib>
 #include <getopt.h>
 
 namespace vmcorefs {
@@ -15,6 +18,8 @@ enum LongOnly {
 	opt_debug_file_directory,
 	opt_cache_dir,
 	opt_world_readable,
+	opt_pid,
+	opt_freeze,
 };
 
 const struct option long_options[] = {
@@ -31,12 +36,25 @@ const struct option long_options[] = {
 	{"debug-file-directory", required_argument, nullptr, opt_debug_file_directory},
 	{"cache-dir", required_argument, nullptr, opt_cache_dir},
 	{"world-readable", no_argument, nullptr, opt_world_readable},
+	{"pid", required_argument, nullptr, opt_pid},
+	{"freeze", no_argument, nullptr, opt_freeze},
 	{nullptr, 0, nullptr, 0},
 };
 
 Error usage_error(const std::string &message)
 {
 	return make_error(ErrorCode::usage, "", message + " (see vmcorefs --help)");
+}
+
+// A process ID, or 0 (refused by the caller) for anything else.
+pid_t parse_pid(const char *text)
+{
+	char *end;
+	errno = 0;
+	long value = std::strtol(text, &end, 10);
+	if (errno || end == text || *end || value <= 0 || value > INT_MAX)
+		return 0;
+	return static_cast<pid_t>(value);
 }
 
 // Applies one option; false for an option getopt itself rejected.
@@ -57,6 +75,8 @@ bool apply_option(int c, Options &o)
 	case opt_debug_file_directory: o.load.debug_dirs.emplace_back(optarg); break;
 	case opt_cache_dir: o.cache_dir = optarg; break;
 	case opt_world_readable: o.world_readable = true; break;
+	case opt_pid: o.load.pid = parse_pid(optarg); break;
+	case opt_freeze: o.freeze = true; break;
 	default: return false;
 	}
 	return true;
@@ -75,21 +95,34 @@ Result<Options> parse_command_line(int argc, char **argv)
 			return usage_error(std::string("unknown or incomplete option '") +
 					   argv[optind - 1] + "'");
 		modes += c == opt_info || c == opt_extract || c == opt_compare;
+		if (c == opt_pid && !o.load.pid)
+			return usage_error(std::string("--pid needs a process ID, not '") + optarg +
+					   "'");
 	}
 	if (o.mode == Mode::help || o.mode == Mode::version)
 		return o;
 	if (modes > 1)
 		return usage_error("--info, --extract and --compare exclude each other");
+	if (o.freeze && !o.load.pid)
+		return usage_error("--freeze needs --pid");
 	if (o.load.debug_dirs.empty())
 		o.load.debug_dirs.emplace_back("/usr/lib/debug");
+	// The guest comes from CORE, or with --pid from the live process, which takes its place.
+	int source = o.load.pid ? 0 : 1;
 	int positional = argc - optind;
-	int wanted = o.mode == Mode::mount ? 2 : 1;
-	if (positional != wanted)
+	int wanted = source + (o.mode == Mode::mount ? 1 : 0);
+	if (positional != wanted) {
+		if (o.load.pid)
+			return usage_error(o.mode == Mode::mount
+						   ? "expected MOUNTPOINT (with --pid, no CORE)"
+						   : "expected no CORE with --pid");
 		return usage_error(o.mode == Mode::mount ? "expected CORE and MOUNTPOINT"
 							 : "expected exactly one CORE");
-	o.load.core_path = argv[optind];
+	}
+	if (!o.load.pid)
+		o.load.core_path = argv[optind];
 	if (o.mode == Mode::mount)
-		o.mountpoint = argv[optind + 1];
+		o.mountpoint = argv[optind + source];
 	return o;
 }
 
@@ -97,13 +130,15 @@ void print_help(const char *argv0)
 {
 	std::printf(
 		"Usage: %s [OPTIONS] CORE MOUNTPOINT\n"
-		"       %s --info [-v] CORE\n"
-		"       %s --extract=FILE CORE\n"
-		"       %s --compare=REF.vmcore CORE\n"
+		"       %s [OPTIONS] --pid=PID MOUNTPOINT\n"
+		"       %s --info [-v] CORE | --pid=PID\n"
+		"       %s --extract=FILE CORE | --pid=PID\n"
+		"       %s --compare=REF.vmcore CORE | --pid=PID\n"
 		"\n"
-		"Mount the guest memory of a crashed QEMU's process core as an ELF vmcore that crash,\n"
-		"drgn, gdb and makedumpfile read. CORE may be compressed with zstd, lz4 or xz (as\n"
-		"systemd-coredump stores cores): it is decompressed once into a cache and reused.\n"
+		"Mount the guest memory of a crashed QEMU's process core, or of a running or hung\n"
+		"QEMU process, as an ELF vmcore that crash, drgn, gdb and makedumpfile read. CORE may\n"
+		"be compressed with zstd, lz4 or xz (as systemd-coredump stores cores): it is\n"
+		"decompressed once into a cache and reused.\n"
 		"\n"
 		"Files in the mount:\n"
 		"  guest.vmcore           the guest's ELF vmcore (notes, one PT_LOAD per RAM block)\n"
@@ -117,6 +152,15 @@ void print_help(const char *argv0)
 		"  --extract=FILE         write guest.vmcore to FILE (sparse); do not mount\n"
 		"  --compare=REF.vmcore   compare what would be served with a vmcore QEMU wrote;\n"
 		"                         exit 0 when they agree, 3 when they differ\n"
+		"\n"
+		"A live QEMU:\n"
+		"  --pid=PID              read the guest from QEMU process PID instead of a core; it\n"
+		"                         goes on running, and each read gives its memory at that\n"
+		"                         moment (needs the right to ptrace it)\n"
+		"  --freeze               with --pid: stop every thread of QEMU while mounted (or\n"
+		"                         while --info, --extract or --compare runs), for a\n"
+		"                         consistent view; QEMU runs again on unmount, also if\n"
+		"                         vmcorefs dies\n"
 		"\n"
 		"Debug info (QEMU's DWARF):\n"
 		"  --debuginfo=PATH       file holding QEMU's debug info\n"
@@ -153,8 +197,9 @@ void print_help(const char *argv0)
 		"  drgn -c /mnt/vm/guest.vmcore -s vmlinux\n"
 		"  makedumpfile -c -d 31 -x vmlinux /mnt/vm/guest.vmcore guest.kdump\n"
 		"  fusermount3 -u /mnt/vm\n"
+		"  %s --pid=$(pidof qemu-system-x86_64) /mnt/vm\n"
 		"See vmcorefs(1).\n",
-		argv0, argv0, argv0, argv0, argv0);
+		argv0, argv0, argv0, argv0, argv0, argv0, argv0);
 }
 
 } // namespace vmcorefs

@@ -1,10 +1,12 @@
 // The command line: one parser, one Options value, one function per mode.
 #pragma once
 
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "guest_loader.h"
+#include "process_freeze.h"
 
 namespace vmcorefs {
 
@@ -21,6 +23,7 @@ struct Options {
 	bool debug = false;       // -d: FUSE debug output, implies -f
 	bool verbose = false;     // -v
 	bool world_readable = false; // --world-readable
+	bool freeze = false;         // --freeze: hold every thread of the --pid process
 	std::vector<std::string> fuse_options; // -o, passed to FUSE
 };
 
@@ -35,6 +38,10 @@ enum ExitCode : int {
 // Parses argv; on a usage error prints one line and returns std::nullopt via ok()==false.
 Result<Options> parse_command_line(int argc, char **argv);
 void print_help(const char *argv0);
+
+// With --freeze, every thread of the --pid process stopped until the result is destroyed, by the
+// thread that called this (ptrace's rule); else nothing.
+Result<std::unique_ptr<ProcessFreeze>> freeze_if_asked(const Options &options);
 
 int run_info(const Options &options);
 int run_mount(const Options &options);

@@ -22,7 +22,7 @@ int run_compare(const Options &options)
 	auto table = build_vmcore_table(guest->map);
 	if (!table)
 		return fail(table.error());
-	const MappedFile &core = guest->core->file();
+	const MemorySource &core = guest->core->source();
 	auto ours = VmcoreView::parse(
 		"guest.vmcore", table->size(),
 		[&](uint64_t offset, void *dst, size_t length) {

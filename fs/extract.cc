@@ -32,7 +32,7 @@ struct Output {
 };
 
 struct Copy {
-	const MappedFile &core;
+	const MemorySource &core;
 	const Output &out;
 	ProgressBar &progress;
 	uint64_t total; // bytes of the whole file, for the progress bar
@@ -197,7 +197,7 @@ Result<void> check_extract_target(const std::string &path, const std::vector<std
 	return {};
 }
 
-Result<void> extract_file(const ExtentTable &table, const MappedFile &core,
+Result<void> extract_file(const ExtentTable &table, const MemorySource &core,
 			  const std::string &path)
 {
 	auto target = destination(path, {core.opened()});

@@ -6,7 +6,7 @@
 
 #include "error.h"
 #include "extent_table.h"
-#include "mapped_file.h"
+#include "memory_source.h"
 
 namespace vmcorefs {
 
@@ -20,7 +20,7 @@ Result<void> check_extract_target(const std::string &path, const std::vector<std
 // replaces path only once it is complete: whatever path was before survives any failure. A
 // progress line goes to stderr when it is a terminal. Errors: those of check_extract_target,
 // changed when the core shrank or changed meanwhile, absent for an absent extent, io.
-Result<void> extract_file(const ExtentTable &table, const MappedFile &core,
+Result<void> extract_file(const ExtentTable &table, const MemorySource &core,
 			  const std::string &path);
 
 } // namespace vmcorefs

@@ -16,7 +16,7 @@ int run_extract(const Options &options)
 	if (!table)
 		return fail(table.error());
 	report_guest(*guest);
-	auto done = extract_file(*table, guest->core->file(), options.extract_path);
+	auto done = extract_file(*table, guest->core->source(), options.extract_path);
 	if (!done)
 		return fail(done.error());
 	return exit_ok;

@@ -30,7 +30,7 @@ uint64_t allocated_bytes(const ExtentTable &table, uint64_t core_allocated)
 
 // Reads are served from the core's mapping, which ends at the core's size: an extent past it
 // would read our own address space, not the file.
-Result<void> check_core_extents(const Node &file, const MappedFile &core)
+Result<void> check_core_extents(const Node &file, const MemorySource &core)
 {
 	for (const Extent &e : file.content.extents()) {
 		uint64_t end;
@@ -43,7 +43,7 @@ Result<void> check_core_extents(const Node &file, const MappedFile &core)
 	return {};
 }
 
-Result<uint64_t> allocated_size(const MappedFile &core)
+Result<uint64_t> allocated_size(const MemorySource &core)
 {
 	struct stat st;
 	if (fstat(core.fd(), &st) != 0)
@@ -53,7 +53,7 @@ Result<uint64_t> allocated_size(const MappedFile &core)
 
 } // namespace
 
-Result<FileTree> FileTree::build(const GuestMemoryMap &map, const MappedFile &core,
+Result<FileTree> FileTree::build(const GuestMemoryMap &map, const MemorySource &core,
 				 TreeTexts texts)
 {
 	auto vmcore = build_vmcore_table(map);

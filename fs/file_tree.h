@@ -18,7 +18,7 @@
 #include "error.h"
 #include "extent_table.h"
 #include "guest_memory_map.h"
-#include "mapped_file.h"
+#include "memory_source.h"
 
 namespace vmcorefs {
 
@@ -46,7 +46,7 @@ public:
 	// Lays out every file of the mount. Errors: bad_structure from build_vmcore_table, corrupt
 	// when an extent points past the end of the core. Names that cannot be served (a RAMBlock
 	// name longer than NAME_MAX once escaped, a duplicate) are left out with a warning.
-	static Result<FileTree> build(const GuestMemoryMap &map, const MappedFile &core,
+	static Result<FileTree> build(const GuestMemoryMap &map, const MemorySource &core,
 				      TreeTexts texts);
 
 	// nullptr for an inode number that is not in the tree.

@@ -96,7 +96,7 @@ std::optional<std::string> fuse_option(const std::vector<std::string> &fuse_opti
 }
 
 // The permission bits of the mount's files: the core's read bits, or everyone's when asked.
-Result<mode_t> file_mode(const MappedFile &core, const MountSettings &settings)
+Result<mode_t> file_mode(const MemorySource &core, const MountSettings &settings)
 {
 	if (settings.world_readable)
 		return mode_t{0444};
@@ -118,7 +118,7 @@ Error mount_error(const std::string &path, const std::string &what, const std::s
 } // namespace
 
 Result<std::unique_ptr<FuseMount>>
-FuseMount::mount(const FileTree &tree, const MappedFile &core, const MountSettings &settings)
+FuseMount::mount(const FileTree &tree, const MemorySource &core, const MountSettings &settings)
 {
 	// Absolute, because a daemon works from "/" and unmounts by path.
 	char *real = realpath(settings.mountpoint.c_str(), nullptr);

@@ -10,7 +10,7 @@
 #include "error.h"
 #include "file_tree.h"
 #include "fuse_ops.h"
-#include "mapped_file.h"
+#include "memory_source.h"
 
 struct fuse_session;
 
@@ -32,7 +32,7 @@ public:
 	// refused (usage) unless settings.world_readable. tree and core must outlive the FuseMount.
 	// SIGINT, SIGTERM and SIGHUP end serve() from here on (until destruction), not the process.
 	static Result<std::unique_ptr<FuseMount>>
-	mount(const FileTree &tree, const MappedFile &core, const MountSettings &settings);
+	mount(const FileTree &tree, const MemorySource &core, const MountSettings &settings);
 	~FuseMount();
 	FuseMount(const FuseMount &) = delete;
 	FuseMount &operator=(const FuseMount &) = delete;

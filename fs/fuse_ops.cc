@@ -109,7 +109,10 @@ void do_open(fuse_req_t req, fuse_ino_t ino, fuse_file_info *fi)
 		return;
 	}
 	fi->fh = ino;
-	fi->keep_cache = 1; // the bytes never change: a second open reads the page cache
+	if (context(req).core->changing())
+		fi->direct_io = 1; // every read asks the live process: no page cache
+	else
+		fi->keep_cache = 1; // the bytes never change: a second open reads the page cache
 	fi->noflush = 1;    // nothing to flush on close
 	fuse_reply_open(req, fi);
 }
@@ -219,7 +222,10 @@ void add_core_pieces(const ServeContext &ctx, uint64_t source, size_t length,
 		size_t part = static_cast<size_t>(std::min(end, run.end) - source);
 		if (run.hole)
 			part = std::min(part, sizeof zeros);
-		const std::byte *data = run.hole ? zeros : ctx.core->bytes().data() + source;
+		// No mapping (a live process): reply_copied reads these pieces.
+		const std::byte *data = run.hole		   ? zeros
+					: ctx.core->bytes().empty() ? nullptr
+								    : ctx.core->bytes().data() + source;
 		pieces.push_back({data, part, !run.hole, source});
 		source += part;
 	}
@@ -248,7 +254,8 @@ bool collect_pieces(const ServeContext &ctx, const ExtentTable &table, uint64_t 
 	return true;
 }
 
-// The rare reply with more pieces than one writev takes, copied: core bytes by pread, which
+// A reply copied into a buffer: the rare one with more pieces than one writev takes, and every
+// reply from a source with no mapping (a live process). Source bytes are read with pread, which
 // sees a shrunk core as a short read where the mapping would raise SIGBUS.
 void reply_copied(fuse_req_t req, ServeContext &ctx, const std::vector<ReplyPiece> &pieces)
 {
@@ -290,7 +297,7 @@ void do_read(fuse_req_t req, fuse_ino_t, size_t size, off_t offset, fuse_file_in
 		fuse_reply_err(req, EIO);
 		return;
 	}
-	if (pieces.size() > max_reply_iovecs) {
+	if (pieces.size() > max_reply_iovecs || ctx.core->bytes().empty()) {
 		reply_copied(req, ctx, pieces);
 		return;
 	}

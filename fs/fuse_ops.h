@@ -7,7 +7,7 @@
 #include <sys/stat.h>
 
 #include "file_tree.h"
-#include "mapped_file.h"
+#include "memory_source.h"
 
 struct fuse_lowlevel_ops;
 
@@ -16,7 +16,7 @@ namespace vmcorefs {
 // The session's userdata: what every callback serves.
 struct ServeContext {
 	const FileTree *tree = nullptr;
-	const MappedFile *core = nullptr;
+	const MemorySource *core = nullptr;
 	// Permission bits of every file (directories add x where they have r), the core's read
 	// bits unless the user asked for more; owner and times are the core's.
 	mode_t file_mode = 0444;

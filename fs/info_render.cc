@@ -99,7 +99,12 @@ std::string render_info(const LoadedGuest &guest)
 {
 	const GuestMemoryMap &map = guest.map;
 	std::string out;
-	out += "core:        " + printable(guest.core->path()) + "\n";
+	if (auto pid = guest.core->pid())
+		out += "process:     " + std::to_string(*pid) +
+		       " (live: memory is read at each read; blocks, notes and registers are as of the "
+		       "mount)\n";
+	else
+		out += "core:        " + printable(guest.core->path()) + "\n";
 	out += "QEMU:        " + printable(map.qemu_version) + "\n";
 	out += "machine:     " + printable(map.machine) + "\n";
 	out += "accelerator: " + printable(map.accelerator) + "\n";
@@ -119,7 +124,10 @@ std::string render_info_json(const LoadedGuest &guest)
 {
 	const GuestMemoryMap &map = guest.map;
 	std::string out = "{\n";
-	out += "  \"core\": " + json_string(guest.core->path()) + ",\n";
+	if (auto pid = guest.core->pid())
+		out += format("  \"pid\": %d,\n", *pid);
+	else
+		out += "  \"core\": " + json_string(guest.core->path()) + ",\n";
 	out += "  \"qemu_version\": " + json_string(map.qemu_version) + ",\n";
 	out += "  \"machine\": " + json_string(map.machine) + ",\n";
 	out += "  \"accelerator\": " + json_string(map.accelerator) + ",\n";

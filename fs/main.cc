@@ -1,4 +1,4 @@
-// vmcorefs: mount a crashed QEMU's process core as the guest's vmcore.
+// vmcorefs: mount a crashed QEMU's process core, or a live QEMU, as the guest's vmcore.
 #include <cstdio>
 
 #include "cli.h"
@@ -35,19 +35,23 @@ int main(int argc, char **argv)
 			    options->extract_path, {load.core_path, load.executable, load.debuginfo});
 		    !usable)
 			return fail(usable.error());
-	auto core = uncompressed_core(options->load.core_path, options->cache_dir);
-	if (!core)
-		return fail(core.error());
-	options->load.core_path = *core;
+	if (!load.pid) {
+		auto core = uncompressed_core(load.core_path, options->cache_dir);
+		if (!core)
+			return fail(core.error());
+		options->load.core_path = *core;
+	}
+	if (options->mode == Mode::mount)
+		return run_mount(*options); // it freezes, if asked, in the daemon
+	auto frozen = freeze_if_asked(*options);
+	if (!frozen)
+		return fail(frozen.error());
 	switch (options->mode) {
 	case Mode::info:
 		return run_info(*options);
 	case Mode::extract:
 		return run_extract(*options);
-	case Mode::compare:
-		return run_compare(*options);
 	default:
-		break;
+		return run_compare(*options);
 	}
-	return run_mount(*options);
 }

@@ -1,36 +1,49 @@
-// vmcorefs CORE MOUNTPOINT: load the guest, lay out the files, mount, detach, serve.
-#include <cstdio>
-#include <fuse_lowlevel.h>
+// vmcorefs CORE MOUNTPOINT, vmcorefs --pid=PID MOUNTPOINT: become the daemon, (freeze,) load the
+// guest, lay out the files, mount, detach, serve.
+#include <optional>
 
 #include "cli.h"
+#include "daemon.h"
 #include "file_tree.h"
 #include "fuse_mount.h"
 #include "info_render.h"
 #include "log.h"
+#include "process_freeze.h"
 
 namespace vmcorefs {
 int run_mount(const Options &options)
 {
+	std::optional<Daemon> daemon;
+	if (!options.foreground) {
+		auto started = Daemon::start();
+		if (!started)
+			return fail(started.error());
+		daemon = *started;
+	}
+	// Held until the daemon stops serving: the daemon's main thread is the tracer.
+	auto frozen = freeze_if_asked(options);
+	if (!frozen)
+		return fail(frozen.error());
 	auto guest = load_guest(options.load);
 	if (!guest)
 		return fail(guest.error());
 	TreeTexts texts{render_info(*guest), render_info_json(*guest)};
-	auto tree = FileTree::build(guest->map, guest->core->file(), std::move(texts));
+	auto tree = FileTree::build(guest->map, guest->core->source(), std::move(texts));
 	if (!tree)
 		return fail(tree.error());
 	report_guest(*guest, tree->warnings());
 
 	MountSettings settings{options.mountpoint, options.fuse_options, options.debug,
 			       options.world_readable};
-	auto mount = FuseMount::mount(*tree, guest->core->file(), settings);
+	auto mount = FuseMount::mount(*tree, guest->core->source(), settings);
 	if (!mount)
 		return fail(mount.error());
 	// The mount is usable from here on, so the command may now return to the shell; the
-	// daemon (a child, detached) goes on serving.
-	if (fuse_daemonize(options.foreground) != 0)
-		return fail(make_error(ErrorCode::io, "", "cannot detach from the terminal"));
-	if (!options.foreground)
+	// daemon goes on serving.
+	if (daemon) {
+		daemon->detach();
 		log_to_syslog();
+	}
 	auto served = (*mount)->serve();
 	if (!served) {
 		log_line(served.error().to_string());

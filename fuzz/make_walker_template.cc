@@ -138,7 +138,7 @@ private:
 		for (size_t i = 0; i < phnum; i++) {
 			GElf_Phdr phdr;
 			if (gelf_getphdr(real_.elf(), static_cast<int>(i), &phdr) && phdr.p_type == PT_NOTE) {
-				auto bytes = real_.file().bytes().subspan(phdr.p_offset, phdr.p_filesz);
+				auto bytes = real_.source().bytes().subspan(phdr.p_offset, phdr.p_filesz);
 				auto *p = reinterpret_cast<const uint8_t *>(bytes.data());
 				notes_.insert(notes_.end(), p, p + bytes.size());
 			}
@@ -184,7 +184,7 @@ namespace {
 std::vector<std::pair<uint64_t, uint64_t>> traced_walk(const ProcessCore &real,
 							const DebugInfo &debug, DwarfTypes &types)
 {
-	trace.fd = real.file().fd();
+	trace.fd = real.source().fd();
 	trace.reads.clear();
 	auto walked = walk_guest(real, debug, types);
 	trace.fd = -1;

@@ -35,7 +35,7 @@ track_mount "$mnt"
 # of $mode_arg (--extract=FILE, --compare=REF: then with the core alone).
 args=() run=plain named= mode_arg=
 
-# Input makers: each sets $core (and $args, $run, $mnt as needed).
+# Input makers: each sets $core (and $args, $run, $mnt, $named as needed).
 input_not-elf() { core=$work/text; echo "this is not a core" >"$core"; }
 input_empty() { core=$work/empty; : >"$core"; }
 input_not-core() { core=$work/true; cp "$(type -P true)" "$core"; }
@@ -269,11 +269,38 @@ after_extract-disk-full() {
 	[ "$(ls -A "$work/small")" = guest.vmcore ] || fail "files left in $work/small: $(ls -A "$work/small")"
 }
 
+# --pid: a live process takes the core's place ($core stays empty).
+a_sleeping_process() {
+	sleep 120 &
+	sleeper=$!
+	named="process $sleeper"
+	core=
+}
+after_sleeper() { kill -KILL $sleeper 2>/dev/null || true; }
+input_pid-none() { core= named="process 2147483647" args=(--pid=2147483647); }
+input_pid-not-a-number() { core= args=(--pid=12ab); }
+input_freeze-without-pid() { copy_qemu_core; args=(--freeze); }
+input_pid-not-qemu() { a_sleeping_process; args=(--pid=$sleeper); }
+after_pid-not-qemu() { after_sleeper; }
+input_pid-other-user() { a_sleeping_process; args=(--pid=$sleeper); mode_arg=--info; run=as_nobody; }
+after_pid-other-user() { after_sleeper; }
+# gdb holds the process: --freeze must not take it from gdb (nor wait), and say so.
+input_pid-freeze-traced() {
+	a_sleeping_process
+	gdb -nx -batch -p $sleeper -ex "shell touch $work/attached; sleep 60" >/dev/null 2>&1 &
+	tracer=$!
+	for ((i = 0; i < 300; i++)); do [ -e "$work/attached" ] && break; sleep 0.1; done
+	[ -e "$work/attached" ] || fail "gdb did not attach to sleep"
+	args=(--pid=$sleeper --freeze)
+}
+after_pid-freeze-traced() { kill -KILL $tracer; after_sleeper; }
+
 # Runs vmcorefs; afterwards (in the same mount namespace) records whether $mnt is a mount point.
 run_vmcorefs() {
 	local status=0 nobody=(setpriv --reuid=65534 --regid=65534 --clear-groups)
-	local cmd=("$vmcorefs" "${args[@]}" "$core" "$mnt")
-	[ -z "$mode_arg" ] || cmd=("$vmcorefs" "${args[@]}" "$mode_arg" "$core")
+	local source=(${core:+"$core"}) # none with --pid
+	local cmd=("$vmcorefs" "${args[@]}" "${source[@]}" "$mnt")
+	[ -z "$mode_arg" ] || cmd=("$vmcorefs" "${args[@]}" "$mode_arg" "${source[@]}")
 	# In a private mount namespace: run, note any mount, unmount it (its daemon then exits).
 	local in_ns='"$@"; s=$?; if mountpoint -q "$MNT"; then echo mounted >"$MARK"; umount -l "$MNT"; fi; exit $s'
 	export MNT=$mnt MARK=$work/mounted-in-namespace

@@ -20,6 +20,7 @@
 #include "extract.h"
 #include "file_tree.h"
 #include "fuse_mount.h"
+#include "mapped_file.h"
 #include "vmcore_layout.h"
 
 namespace vmcorefs {

@@ -11,7 +11,7 @@
 # the inexact flag raised (QEMU folds such flags into FPSR only when asked: the arm64 notes must do
 # the same). An arm64 initramfs also holds /aarch32-spin, a 32-bit Arm program that sets r0, r1,
 # r8 and r12 and spins, which /init starts with vmcorefs.aarch32=1 so that a vCPU is in AArch32
-# state when QEMU is stopped.
+# state when QEMU is stopped. vmcorefs.busy=1 starts a shell that loops for ever, a workload.
 set -eu
 [ $# -eq 1 ] || { echo "usage: make-initramfs.sh KERNELDIR" >&2; exit 2; }
 kdir=$1
@@ -75,6 +75,10 @@ case " $(cat /proc/cmdline) " in
 		insmod /virtio_mem/$m.ko || echo "VMCOREFS-ERROR insmod $m failed"
 	done ;;
 *" vmcorefs.aarch32=1 "*) /aarch32-spin & sleep 1 ;; # spinning before READY
+esac
+# A workload, for a guest looked at while it runs (tests/live): a shell counting for ever.
+case " $(cat /proc/cmdline) " in
+*" vmcorefs.busy=1 "*) sh -c 'n=0; while :; do n=$((n + 1)); done' & ;;
 esac
 echo "VMCOREFS-READY $(uname -r)"
 case " $(cat /proc/cmdline) " in

@@ -132,7 +132,7 @@ TEST_F(RealCore, ElfClassAndMachineAreQemus)
 	ASSERT_TRUE(table.ok()) << table.error().to_string();
 	auto served = VmcoreView::parse("guest.vmcore", table->size(),
 					[&](uint64_t offset, void *dst, size_t length) {
-						return read_served(*table, guest_.core->file(),
+						return read_served(*table, guest_.core->source(),
 								   offset, dst, length);
 					});
 	ASSERT_TRUE(served.ok()) << served.error().to_string();

@@ -110,10 +110,13 @@ TEST(Aarch64Notes, StaleVcpuGetsNoNotesAndAWarning)
 {
 	Aarch64CpuState stale = cpu(1);
 	stale.current = false;
+	stale.stale_reason = "KVM had not synchronised them with QEMU";
 	Aarch64Notes notes = build_aarch64_notes({cpu(0), stale});
 	EXPECT_EQ(parse(notes.bytes).size(), 2u);
 	ASSERT_EQ(notes.warnings.size(), 1u);
-	EXPECT_NE(notes.warnings[0].find("vCPU 1: registers are stale"), std::string::npos);
+	EXPECT_NE(notes.warnings[0].find("vCPU 1: registers are stale (KVM had not synchronised "
+					 "them with QEMU)"),
+		  std::string::npos);
 }
 
 } // namespace
