@@ -6,7 +6,8 @@
 #            crash's sys and ps) read the kernel and the task list, workload included; so do they
 #            on --extract --pid's file
 #   paused   QMP stop, then QEMU's dump-guest-memory as the reference: --compare --pid agrees with
-#            it byte for byte, registers included; then QMP cont
+#            it byte for byte, registers included; --info --pid lists the blocks --info lists on
+#            gcore's core of the same instant; then QMP cont
 #   hung     SIGSTOP: QMP query-status gets no answer; the mount reads as when running, with
 #            registers; SIGCONT, and QMP answers again
 #   frozen   --freeze: while mounted every QEMU thread is in tracing stop and uses no CPU, the
@@ -104,6 +105,15 @@ grep -q '^notes: ' "$work/compare.out" || fail "paused: --compare compared no no
 ! grep -q 'registers are stale' "$work/info.out" || { cat "$work/info.out"; fail "paused: a vCPU is reported stale"; }
 say "paused: --compare --pid agrees with dump-guest-memory; $(grep '^memory:' "$work/compare.out")"
 rm "$work/reference.vmcore"
+# gcore of the same instant: --info on its core lists the blocks --info --pid lists.
+timeout 600 gdb -nx -batch -iex 'set debuginfod enabled off' -p $pid -ex "gcore $work/gcore.core" \
+	>"$work/gdb.log" 2>&1 || { cat "$work/gdb.log"; fail "paused: gcore failed"; }
+blocks() { awk '/^target_start/ { on = 1 } on && NF == 0 { exit } on' "$1"; }
+"$vmcorefs" --info "$work/gcore.core" >"$work/gcore-info.out" 2>&1 || fail "paused: --info on gcore's core failed"
+[ -n "$(blocks "$work/info.out")" ] && diff <(blocks "$work/info.out") <(blocks "$work/gcore-info.out") ||
+	fail "paused: --info --pid and --info on gcore's core list different guest blocks"
+say "paused: --info --pid lists the guest blocks --info lists on gcore's core ($(($(blocks "$work/info.out" | wc -l) - 2)))"
+rm "$work/gcore.core"
 qmp cont || fail "paused: QMP cont failed"
 
 # hung: a QEMU whose monitor does not answer, as when its main loop deadlocks.
