@@ -1,10 +1,10 @@
 #!/bin/bash
-# vmcorefs benchmark (DESIGN.md §5, §6): mount time, sequential and random reads against the core
-# file itself, time to crash's `sys` against QEMU's gdb script, daemon memory, VMCOREINFO scan.
-# Prints a table: each figure is the median of several runs with min and max; each ratio is
-# computed within one run (the two sides measured back to back) before taking the median.
-# Targets are printed with a verdict, never enforced: the exit status says only whether the
-# benchmark could run. Needs root (drop_caches, perf uprobes), /dev/fuse, perf, crash, gdb.
+# vmcorefs benchmark (docs/ARCHITECTURE.md, Tests): mount time, sequential and random reads against
+# the core file itself, time to crash's `sys` against QEMU's gdb script, daemon memory, VMCOREINFO
+# scan. Prints a table: each figure is the median of several runs with min and max; each ratio is
+# computed within one run (the two sides measured back to back) before taking the median. Targets
+# are printed with a verdict, never enforced: the exit status says only whether the benchmark could
+# run. Needs root (drop_caches, perf uprobes), /dev/fuse, perf, crash, gdb.
 # Usage: bench/run.sh. VMCOREFS=BINARY benchmarks that binary instead of a fresh Release build.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)

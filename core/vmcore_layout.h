@@ -1,6 +1,6 @@
 // The byte layout of every file vmcorefs serves, as ExtentTables built from a GuestMemoryMap:
-// guest.vmcore (an ELF vmcore as QEMU's dump-guest-memory writes it, DESIGN.md §3), one raw file
-// per guest segment (blocks/) and one per QEMU RAMBlock (ramblocks/).
+// guest.vmcore (an ELF vmcore as QEMU's dump-guest-memory writes it, docs/ARCHITECTURE.md section
+// 3), one raw file per guest segment (blocks/) and one per QEMU RAMBlock (ramblocks/).
 //
 // guest.vmcore, in the class the map chooses (ELFCLASS64 sizes; ELFCLASS32 ones in brackets):
 //

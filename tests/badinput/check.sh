@@ -1,12 +1,12 @@
 #!/bin/bash
 # One row of cases.txt: makes the bad input, runs `vmcorefs CORE MOUNTPOINT` on it and checks what
-# every failure to understand the input must give (DESIGN.md §6, §7): the exit status, nothing on
-# stdout, one line on stderr naming the file at fault and containing the row's words, and no
-# mount left behind. Inputs are real where reality can make them: copies of the harness's QEMU
-# cores (cut short, or with one header field or one QEMU structure overwritten), a core of
-# `sleep`, the cores of a QEMU run with dump-guest-core=off, a /dev without fuse.
-# Usage: check.sh CASE VMCOREFS SCENARIO_DIR      Exit 77 (skip) only for root-only cases when
-# not root.
+# every failure to understand the input must give (docs/ARCHITECTURE.md, sections 4 and 5): the exit
+# status, nothing on stdout, one line on stderr naming the file at fault and containing the row's
+# words, and no mount left behind. Inputs are real where reality can make them: copies of the
+# harness's QEMU cores (cut short, or with one header field or one QEMU structure overwritten), a
+# core of `sleep`, the cores of a QEMU run with dump-guest-core=off, a /dev without fuse.
+# Usage: check.sh CASE VMCOREFS SCENARIO_DIR      Exit 77 (skip) only for root-only cases when not
+# root.
 set -euo pipefail
 [ $# -eq 3 ] || { echo "usage: check.sh CASE VMCOREFS SCENARIO_DIR" >&2; exit 2; }
 case=$1 vmcorefs=$2 scenarios=$3
