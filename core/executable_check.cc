@@ -33,7 +33,7 @@ std::optional<std::string> moved_executable_warning(const ProcessCore &core,
 						    const LoadOptions &options,
 						    const DebugInfo &debug)
 {
-	if (!options.executable.empty() || core.executable_path().empty() ||
+	if (core.pid() || !options.executable.empty() || core.executable_path().empty() ||
 	    core.executable_build_id().empty())
 		return std::nullopt;
 	auto problem = recorded_executable_problem(core);

@@ -16,7 +16,8 @@ namespace vmcorefs {
 
 // A warning when the executable the core names is missing or has another build-id than the
 // core's, and the executable was found elsewhere; nullopt when there is nothing to say (it is
-// where the core says, the user named one with --executable, or the core records no build-id).
+// where the core says, the user named one with --executable, or the core records no build-id),
+// and for a live process, whose running binary /proc/PID/exe always opens.
 std::optional<std::string> moved_executable_warning(const ProcessCore &core,
 						    const LoadOptions &options,
 						    const DebugInfo &debug);
