@@ -2,8 +2,8 @@
 
 #include <algorithm>
 #include <cassert>
-#include <cerrno>
-#include <unistd.h>
+
+#include "file_runs.h"
 
 namespace vmcorefs {
 
@@ -34,46 +34,31 @@ std::span<const Extent> ExtentTable::find(uint64_t offset, uint64_t length) cons
 
 namespace {
 
-// The core's size now: it may have shrunk since it was mapped.
-uint64_t core_end(int core_fd)
+// The first offset of core extent e at or after served offset `from` that is in a hole of the core
+// (hole true) or in its data, by FileRuns' rule that bytes past the core's end (a core that
+// shrank) are data, never a hole a copy may fill with zeros; nullopt when there is none in e.
+std::optional<uint64_t> first_in_core(const Extent &e, uint64_t from, bool hole, FileRuns &runs)
 {
-	off_t end = lseek(core_fd, 0, SEEK_END);
-	return end < 0 ? UINT64_MAX : static_cast<uint64_t>(end);
-}
-
-// lseek(core_fd, ..., whence) from served offset `from` inside core extent e, mapped back to a
-// served offset; nullopt when the answer lies past the end of e. Bytes past the core's end (a
-// core that shrank) count as data, because reading them fails: they must never look like a hole
-// that a copy may fill with zeros.
-std::optional<uint64_t> seek_in_core(const Extent &e, uint64_t from, int whence, int core_fd)
-{
-	uint64_t source = e.source_offset + (from - e.offset);
-	uint64_t source_end = e.source_offset + e.length;
-	off_t found = lseek(core_fd, static_cast<off_t>(source), whence);
-	if (found < 0 && errno != ENXIO) // a file system that cannot tell: all data, as lseek(2)
-		return whence == SEEK_DATA ? std::optional(from) : std::nullopt;
-	uint64_t at = static_cast<uint64_t>(found);
-	if (whence == SEEK_DATA && found < 0) // no data up to the core's end
-		at = std::max(source, core_end(core_fd));
-	if (whence == SEEK_HOLE && found < 0)
-		return std::nullopt;
-	if (at >= source_end)
-		return std::nullopt;
-	// The hole lseek reports at the end of a shrunk core is not a hole of ours.
-	if (whence == SEEK_HOLE && at >= core_end(core_fd))
-		return std::nullopt;
-	return e.offset + (at - e.source_offset);
+	uint64_t end = e.source_offset + e.length;
+	for (uint64_t at = e.source_offset + (from - e.offset); at < end;) {
+		FileRun run = runs.at(at);
+		if (run.hole == hole)
+			return e.offset + (at - e.source_offset);
+		at = run.end;
+	}
+	return std::nullopt;
 }
 
 } // namespace
 
 std::optional<uint64_t> ExtentTable::seek_data(uint64_t offset, int core_fd) const
 {
+	FileRuns runs(core_fd);
 	for (const Extent &e : find(offset, size_ - std::min(offset, size_))) {
 		uint64_t from = std::max(offset, e.offset);
-		if (e.source != Extent::Source::core || core_fd < 0)
+		if (e.source != Extent::Source::core)
 			return from;
-		if (auto data = seek_in_core(e, from, SEEK_DATA, core_fd))
+		if (auto data = first_in_core(e, from, false, runs))
 			return data;
 	}
 	return std::nullopt;
@@ -83,14 +68,11 @@ std::optional<uint64_t> ExtentTable::seek_hole(uint64_t offset, int core_fd) con
 {
 	if (offset >= size_)
 		return std::nullopt;
-	if (core_fd >= 0)
-		for (const Extent &e : find(offset, size_ - offset)) {
-			if (e.source != Extent::Source::core)
-				continue;
-			uint64_t from = std::max(offset, e.offset);
-			if (auto hole = seek_in_core(e, from, SEEK_HOLE, core_fd))
+	FileRuns runs(core_fd);
+	for (const Extent &e : find(offset, size_ - offset))
+		if (e.source == Extent::Source::core)
+			if (auto hole = first_in_core(e, std::max(offset, e.offset), true, runs))
 				return hole;
-		}
 	return size_;
 }
 

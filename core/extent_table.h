@@ -39,9 +39,10 @@ public:
 	// lseek(2)'s SEEK_DATA and SEEK_HOLE for the served file: the first offset at or after
 	// `offset` that is data, or that is in a hole (the end of the file counts as a hole);
 	// nullopt means ENXIO (offset at or past the end, or no data after it). Holes are those of
-	// the core file under core extents, asked with lseek on core_fd, which moves that fd's file
-	// position (pass -1 to count all core bytes as data). Generated and absent extents are
-	// data: absent memory must reach a reader as EIO, not be skipped as zeros by cp --sparse.
+	// the core file under core extents, as FileRuns finds them on core_fd (which moves that fd's
+	// file position; -1, or a source that cannot tell, counts all core bytes as data).
+	// Generated and absent extents are data: absent memory must reach a reader as EIO, not be
+	// skipped as zeros by cp --sparse.
 	std::optional<uint64_t> seek_data(uint64_t offset, int core_fd) const;
 	std::optional<uint64_t> seek_hole(uint64_t offset, int core_fd) const;
 

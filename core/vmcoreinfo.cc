@@ -1,10 +1,10 @@
 #include "vmcoreinfo.h"
 
 #include <cstring>
-#include <unistd.h>
 
 #include "byte_order.h"
 #include "elf_note.h"
+#include "file_runs.h"
 #include "guest_memory_resolver.h"
 
 namespace vmcorefs {
@@ -113,19 +113,16 @@ bool looks_like_note(const std::byte *page, uint64_t available)
 // page is read, with pread: a core that shrinks meanwhile ends the scan, never raises SIGBUS.
 std::optional<uint64_t> scan_chunk(const ProcessCore &core, const GuestChunk &c)
 {
-	int fd = core.source().fd();
+	FileRuns runs(core.source().fd());
 	uint64_t end = c.core_offset + c.length;
+	// Guest pages start where the chunk's guest address is page-aligned.
+	uint64_t skew = (c.guest - c.core_offset) & (page_size - 1);
 	std::byte start[24 + sizeof first_key - 1];
 	for (uint64_t pos = c.core_offset; pos < end;) {
-		off_t data = lseek(fd, static_cast<off_t>(pos), SEEK_DATA);
-		if (data < 0 || static_cast<uint64_t>(data) >= end)
-			break;
-		off_t hole = lseek(fd, data, SEEK_HOLE);
-		uint64_t stop = hole < 0 ? end : std::min<uint64_t>(end, hole);
-		// Guest pages start where the chunk's guest address is page-aligned.
-		uint64_t skew = (c.guest - c.core_offset) & (page_size - 1);
-		uint64_t page = ((data + skew + page_size - 1) & ~(page_size - 1)) - skew;
-		for (; page + sizeof start <= stop; page += page_size) {
+		FileRun run = runs.at(pos);
+		uint64_t stop = std::min(run.end, end);
+		uint64_t page = ((pos + skew + page_size - 1) & ~(page_size - 1)) - skew;
+		for (; !run.hole && page + sizeof start <= stop; page += page_size) {
 			if (!core.source().read(page, start, sizeof start))
 				return std::nullopt;
 			if (looks_like_note(start, end - page))

@@ -16,6 +16,7 @@
 #include <unistd.h>
 #include <vector>
 
+#include "file_runs.h"
 #include "pending_file.h"
 #include "progress_bar.h"
 
@@ -95,22 +96,17 @@ Result<void> copy_core_range(Copy &c, uint64_t from, uint64_t to, uint64_t lengt
 }
 
 // Copies the data of a core extent run by run, leaving the core's holes as holes of the output.
+// Bytes past the end of a core that shrank are data to FileRuns: copying them fails.
 Result<void> copy_core_extent(Copy &c, const Extent &e)
 {
+	FileRuns runs(c.core.fd());
 	uint64_t end = e.source_offset + e.length;
 	for (uint64_t pos = e.source_offset; pos < end;) {
-		off_t data = lseek(c.core.fd(), static_cast<off_t>(pos), SEEK_DATA);
-		if (data < 0 && errno == ENXIO)
-			break; // only a hole up to the core's end
-		if (data < 0)
-			data = static_cast<off_t>(pos); // cannot tell: copy it all
-		if (static_cast<uint64_t>(data) >= end)
-			break;
-		off_t hole = lseek(c.core.fd(), data, SEEK_HOLE);
-		uint64_t run_end = hole < 0 ? end : std::min<uint64_t>(hole, end);
-		uint64_t run = static_cast<uint64_t>(data);
-		uint64_t to = e.offset + (run - e.source_offset);
-		VMCOREFS_TRY(copy_core_range(c, run, to, run_end - run));
+		FileRun run = runs.at(pos);
+		uint64_t run_end = std::min(run.end, end);
+		if (!run.hole)
+			VMCOREFS_TRY(copy_core_range(c, pos, e.offset + (pos - e.source_offset),
+						     run_end - pos));
 		pos = run_end;
 	}
 	return {};
