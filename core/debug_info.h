@@ -16,7 +16,7 @@
 #include <vector>
 
 #include "error.h"
-#include "guest_loader.h"
+#include "load_options.h"
 #include "process_core.h"
 
 #include <elfutils/libdwfl.h>

@@ -9,7 +9,7 @@
 #include <string>
 
 #include "debug_info.h"
-#include "guest_loader.h"
+#include "load_options.h"
 #include "process_core.h"
 
 namespace vmcorefs {

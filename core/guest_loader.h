@@ -5,25 +5,14 @@
 
 #include <memory>
 #include <string>
-#include <sys/types.h>
 #include <vector>
 
 #include "error.h"
 #include "guest_memory_map.h"
+#include "load_options.h"
 #include "process_core.h"
 
 namespace vmcorefs {
-
-struct LoadOptions {
-	std::string core_path;
-	pid_t pid = 0;                       // --pid: a live QEMU instead of a core (0: none)
-	std::string executable;              // --executable: QEMU's binary, if not where the core says
-	std::string debuginfo;               // --debuginfo: a file holding QEMU's DWARF
-	std::vector<std::string> debug_dirs; // --debug-file-directory; default /usr/lib/debug
-	// When set, receives LoadedGuest::details also when the walk of QEMU's structures fails, so
-	// that `--info -v` on an unknown QEMU shows which names matched before the one that did not.
-	std::vector<std::string> *details = nullptr;
-};
 
 struct LoadedGuest {
 	std::unique_ptr<ProcessCore> core;

@@ -1,0 +1,22 @@
+// What the command line tells the read side: where the guest is (a core or a live process) and
+// where QEMU's executable and debug info are, when they are not where the core says.
+#pragma once
+
+#include <string>
+#include <sys/types.h>
+#include <vector>
+
+namespace vmcorefs {
+
+struct LoadOptions {
+	std::string core_path;
+	pid_t pid = 0;                       // --pid: a live QEMU instead of a core (0: none)
+	std::string executable;              // --executable: QEMU's binary, if not where the core says
+	std::string debuginfo;               // --debuginfo: a file holding QEMU's DWARF
+	std::vector<std::string> debug_dirs; // --debug-file-directory; default /usr/lib/debug
+	// When set, receives LoadedGuest::details also when the walk of QEMU's structures fails, so
+	// that `--info -v` on an unknown QEMU shows which names matched before the one that did not.
+	std::vector<std::string> *details = nullptr;
+};
+
+} // namespace vmcorefs
