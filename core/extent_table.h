@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstddef>
+#include <algorithm>
 #include <cstdint>
 #include <optional>
 #include <span>
@@ -35,6 +36,21 @@ public:
 	std::span<const std::byte> generated() const { return generated_; }
 	// The extents overlapping [offset, offset + length), first one by binary search.
 	std::span<const Extent> find(uint64_t offset, uint64_t length) const;
+	// Calls visit(piece) for each extent overlapping [offset, offset + length), cut to that
+	// range (its offset, length and source_offset moved with the cut), in order, until visit
+	// returns false; returns false then. The one place extents become byte ranges to serve.
+	template <typename Visit>
+	bool for_each_piece(uint64_t offset, uint64_t length, Visit &&visit) const
+	{
+		uint64_t end = length > size_ - std::min(offset, size_) ? size_ : offset + length;
+		for (const Extent &e : find(offset, length)) {
+			uint64_t from = std::max(offset, e.offset);
+			uint64_t to = std::min(end, e.offset + e.length);
+			if (!visit(Extent{from, to - from, e.source, e.source_offset + (from - e.offset)}))
+				return false;
+		}
+		return true;
+	}
 
 	// lseek(2)'s SEEK_DATA and SEEK_HOLE for the served file: the first offset at or after
 	// `offset` that is data, or that is in a hole (the end of the file counts as a hole);

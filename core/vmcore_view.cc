@@ -120,27 +120,29 @@ Result<void> read_served(const ExtentTable &table, const MemorySource &core, uin
 	if (end < offset || end > table.size())
 		return make_error(ErrorCode::usage, core.path(), "read past the end of the vmcore",
 				  offset);
-	for (const Extent &e : table.find(offset, length)) {
-		uint64_t from = std::max(offset, e.offset);
-		uint64_t to = std::min(end, e.offset + e.length);
-		uint64_t source = e.source_offset + (from - e.offset);
-		std::byte *into = out + (from - offset);
-		switch (e.source) {
+	Result<void> result;
+	table.for_each_piece(offset, length, [&](const Extent &piece) {
+		std::byte *into = out + (piece.offset - offset);
+		switch (piece.source) {
 		case Extent::Source::generated:
-			std::memcpy(into, table.generated().data() + source, to - from);
-			break;
+			std::memcpy(into, table.generated().data() + piece.source_offset, piece.length);
+			return true;
 		case Extent::Source::core:
-			if (source > core.size() || to - from > core.size() - source)
-				return make_error(ErrorCode::truncated, core.path(),
-						  "core ends before the data", source);
-			VMCOREFS_TRY(core.read(source, into, to - from));
-			break;
+			if (piece.source_offset > core.size() ||
+			    piece.length > core.size() - piece.source_offset)
+				result = make_error(ErrorCode::truncated, core.path(),
+						    "core ends before the data", piece.source_offset);
+			else
+				result = core.read(piece.source_offset, into, piece.length);
+			return result.ok();
 		case Extent::Source::absent:
-			return make_error(ErrorCode::absent, core.path(),
-					  "memory absent from the core", from);
+			break;
 		}
-	}
-	return {};
+		result = make_error(ErrorCode::absent, core.path(), "memory absent from the core",
+				    piece.offset);
+		return false;
+	});
+	return result;
 }
 
 } // namespace vmcorefs

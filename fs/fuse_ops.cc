@@ -236,22 +236,21 @@ bool collect_pieces(const ServeContext &ctx, const ExtentTable &table, uint64_t 
 		    uint64_t end, std::vector<ReplyPiece> &pieces)
 {
 	pieces.clear();
-	for (const Extent &e : table.find(offset, end - offset)) {
-		uint64_t from = std::max(offset, e.offset);
-		uint64_t source = e.source_offset + (from - e.offset);
-		size_t length = static_cast<size_t>(std::min(end, e.offset + e.length) - from);
-		switch (e.source) {
+	return table.for_each_piece(offset, end - offset, [&](const Extent &piece) {
+		auto length = static_cast<size_t>(piece.length);
+		switch (piece.source) {
 		case Extent::Source::generated:
-			pieces.push_back({table.generated().data() + source, length, false, 0});
-			break;
+			pieces.push_back(
+				{table.generated().data() + piece.source_offset, length, false, 0});
+			return true;
 		case Extent::Source::core:
-			add_core_pieces(ctx, source, length, pieces);
-			break;
+			add_core_pieces(ctx, piece.source_offset, length, pieces);
+			return true;
 		case Extent::Source::absent:
-			return false;
+			break;
 		}
-	}
-	return true;
+		return false;
+	});
 }
 
 // A reply copied into a buffer: the rare one with more pieces than one writev takes, and every
