@@ -8,21 +8,16 @@ set -euo pipefail
 check=$1 vmcorefs=$2 manifest=$3 key=$4
 here=$(cd "$(dirname "$0")" && pwd)
 
-value() { sed -n "s/^$1=//p" "$manifest"; }
-[ -f "$manifest" ] || { echo "check: no manifest $manifest (did the harness fixture run?)" >&2; exit 1; }
+test_name="check $check"
+. "$here/../prelude.sh"
+value() { manifest_value "$manifest" "$1"; }
 core=$(value "$key") reference=$(value reference) vmlinux=$(value vmlinux) scenario=$(value scenario)
-[ -n "$core" ] || { echo "check: $manifest has no $key" >&2; exit 1; }
+test_name="check $check ($scenario, $key)"
+[ -n "$core" ] || fail "$manifest has no $key"
 
-work=$(mktemp -d)
 mnt=$work/mnt
 mkdir "$mnt"
-cleanup() {
-	mountpoint -q "$mnt" && fusermount3 -u "$mnt"
-	rm -rf "$work"
-}
-trap cleanup EXIT
-fail() { echo "check $check ($scenario, $key): $*" >&2; exit 1; }
-mount_core() { "$vmcorefs" "$core" "$mnt" || fail "vmcorefs could not mount $core"; }
+mount_guest() { mount_core "$vmcorefs" "$core" "$mnt"; }
 
 # Prints "paddr offset filesz" for each PT_LOAD of an ELF vmcore, in hex.
 loads() {
@@ -43,7 +38,7 @@ check_compare() {
 # Independent of --compare: each reference PT_LOAD, cut out with readelf + tail/head, equals the
 # same physical range of guest.vmcore and the blocks/ file of that range.
 check_segments() {
-	mount_core
+	mount_guest
 	loads "$reference" >"$work/ref"
 	loads "$mnt/guest.vmcore" >"$work/ours"
 	[ -s "$work/ref" ] || fail "no PT_LOAD in $reference"
@@ -70,7 +65,7 @@ elf_identity() {
 # same class.
 check_class() {
 	local class
-	mount_core
+	mount_guest
 	elf_identity "$reference" >"$work/ref"
 	cat "$work/ref"
 	diff "$work/ref" <(elf_identity "$mnt/guest.vmcore") || fail "guest.vmcore's ELF header says otherwise"
@@ -84,7 +79,7 @@ check_class() {
 # size of its class (QEMU 7.2 to 10.0 write 8 there).
 check_readelf() {
 	local ehsize=64
-	mount_core
+	mount_guest
 	readelf -h -l -n -W "$mnt/guest.vmcore" >"$work/out" 2>"$work/err" || fail "readelf failed"
 	[ ! -s "$work/err" ] || { cat "$work/err"; fail "readelf warned"; }
 	! grep -qE '^ *Class: +ELF32$' "$work/out" || ehsize=52
@@ -96,14 +91,14 @@ check_readelf() {
 }
 
 check_extract() {
-	mount_core
+	mount_guest
 	"$vmcorefs" --extract="$work/extracted" "$core" </dev/null || fail "--extract failed"
 	cmp "$work/extracted" "$mnt/guest.vmcore" || fail "--extract output differs from guest.vmcore"
 }
 
 # SEEK_HOLE lets cp skip the idle guest's untouched RAM.
 check_sparse() {
-	mount_core
+	mount_guest
 	cp --sparse=always "$mnt/guest.vmcore" "$work/copy"
 	cmp "$work/copy" "$mnt/guest.vmcore" || fail "the sparse copy differs"
 	apparent=$(stat -c %s "$work/copy") allocated=$(($(stat -c %b "$work/copy") * $(stat -c %B "$work/copy")))
@@ -119,7 +114,7 @@ crash_session() {
 
 # crash tells the same story from guest.vmcore as from QEMU's vmcore.
 check_crash() {
-	mount_core
+	mount_guest
 	crash_session "$reference" >"$work/ref"
 	crash_session "$mnt/guest.vmcore" >"$work/ours"
 	grep -q "RELEASE: $(value release)" "$work/ours" || { cat "$work/ours"; fail "crash shows no RELEASE"; }
@@ -133,7 +128,7 @@ check_crash() {
 
 # drgn reads guest.vmcore (kernel text PT_LOAD) where it cannot read QEMU's own dump.
 check_drgn() {
-	mount_core
+	mount_guest
 	/usr/bin/python3 "$here/drgn_check.py" "$mnt/guest.vmcore" "$vmlinux" "$scenario" >"$work/ours" 2>&1 ||
 		{ cat "$work/ours"; fail "drgn failed on guest.vmcore"; }
 	cat "$work/ours"
@@ -146,7 +141,7 @@ check_drgn() {
 }
 
 check_makedumpfile() {
-	mount_core
+	mount_guest
 	makedumpfile -c -d 31 -x "$vmlinux" "$mnt/guest.vmcore" "$work/dumpfile" >"$work/out" 2>&1 ||
 		{ cat "$work/out"; fail "makedumpfile failed"; }
 	tail -n 3 "$work/out"
