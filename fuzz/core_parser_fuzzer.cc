@@ -32,7 +32,7 @@ void check_range(const ProcessCore &core, uint64_t vaddr, uint64_t length)
 	uint64_t end = vaddr + length < vaddr ? UINT64_MAX : vaddr + length;
 	uint64_t cursor = vaddr;
 	std::vector<uint8_t> buf;
-	auto bytes = core.file().bytes();
+	auto bytes = core.source().bytes();
 	for (const CorePiece &piece : core.translate(vaddr, length)) {
 		check(piece.vaddr == cursor && piece.length > 0 && piece.length <= end - cursor);
 		cursor += piece.length;

@@ -249,7 +249,9 @@ int main(int argc, char **argv)
 	auto real = ProcessCore::open(argv[1]);
 	if (!real)
 		die(real.error().to_string());
-	LoadOptions options{argv[1], std::filesystem::absolute(argv[2]).string(), "", {}};
+	LoadOptions options;
+	options.core_path = argv[1];
+	options.executable = std::filesystem::absolute(argv[2]).string();
 	auto debug = DebugInfo::open(**real, options);
 	if (!debug)
 		die(debug.error().to_string());

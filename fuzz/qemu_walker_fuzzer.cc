@@ -55,16 +55,18 @@ extern "C" int LLVMFuzzerInitialize(int *, char ***)
 	if (!core)
 		die(core.error().to_string());
 	fixed->core = std::move(*core);
-	LoadOptions options{path, std::string(dir) + "/executable", "", {}};
+	LoadOptions options;
+	options.core_path = path;
+	options.executable = std::string(dir) + "/executable";
 	auto debug = DebugInfo::open(*fixed->core, options);
 	if (!debug)
 		die(debug.error().to_string());
 	fixed->debug = std::move(*debug);
 	fixed->types = std::make_unique<DwarfTypes>(fixed->debug->dwarf());
-	uint64_t data = fixed->core->file().size();
+	uint64_t data = fixed->core->source().size();
 	for (const CoreSegment &s : fixed->core->segments())
 		data = std::min(data, s.offset);
-	auto bytes = fixed->core->file().bytes().first(data);
+	auto bytes = fixed->core->source().bytes().first(data);
 	fixed->headers.assign(reinterpret_cast<const uint8_t *>(bytes.data()),
 			      reinterpret_cast<const uint8_t *>(bytes.data()) + bytes.size());
 	return 0;
@@ -83,7 +85,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	LoadedGuest guest{std::move(*core), std::move(*map), {}};
 	TreeTexts texts{render_info(guest), render_info_json(guest)};
-	auto tree = FileTree::build(guest.map, guest.core->file(), std::move(texts));
+	auto tree = FileTree::build(guest.map, guest.core->source(), std::move(texts));
 	(void)tree;
 	return 0;
 }
