@@ -282,6 +282,22 @@ input_pid-not-a-number() { core= args=(--pid=12ab); }
 input_freeze-without-pid() { copy_qemu_core; args=(--freeze); }
 input_pid-not-qemu() { a_sleeping_process; args=(--pid=$sleeper); }
 after_pid-not-qemu() { after_sleeper; }
+# A process that has exited and is not yet reaped: its child exits, and the parent, having become
+# `sleep` by exec, never waits for it.
+input_pid-zombie() {
+	sh -c 'sleep 0 & echo $! >"$1"; exec sleep 120' sh "$work/zombie" &
+	sleeper=$!
+	for ((i = 0; i < 100; i++)); do
+		[ -s "$work/zombie" ] && [ "$(awk '{ print $3 }' "/proc/$(cat "$work/zombie")/stat" 2>/dev/null)" = Z ] && break
+		sleep 0.1
+	done
+	local zombie
+	zombie=$(cat "$work/zombie")
+	named="process $zombie"
+	core=
+	args=(--pid=$zombie)
+}
+after_pid-zombie() { after_sleeper; }
 input_pid-other-user() { a_sleeping_process; args=(--pid=$sleeper); mode_arg=--info; run=as_nobody; }
 after_pid-other-user() { after_sleeper; }
 # gdb holds the process: --freeze must not take it from gdb (nor wait), and say so.
