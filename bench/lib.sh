@@ -1,6 +1,25 @@
-# shellcheck shell=bash disable=SC2154 # $work, $mnt and $vmcorefs are run.sh's
-# Helpers for run.sh (sourced): samples and their statistics, the table, mounts, uprobes.
-# Expects $work (scratch directory), $mnt (mount point) and $vmcorefs (the binary) to be set.
+# shellcheck shell=bash disable=SC2154 # $here and $cache are the sourcing script's
+# Helpers for run.sh and live.sh (sourced): set-up, samples and their statistics, the table,
+# mounts, uprobes. Expects $here (bench/) and $cache; bench_setup sets $work (scratch directory),
+# $mnt (mount point) and $vmcorefs (the binary) for the rest.
+
+# --- Set-up: the binary under test and the scratch space. ---
+
+# Sets $vmcorefs (VMCOREFS, else a fresh Release build of this checkout) and makes $work (a new
+# directory NAME.XXXXXX under $cache) with $mnt and the samples directory in it.
+bench_setup() {
+	if [ -z "${VMCOREFS:-}" ]; then
+		local build=/tmp/bench-build
+		cmake -S "$here/.." -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
+		ninja -C "$build" vmcorefs >/dev/null
+		VMCOREFS=$build/fs/vmcorefs
+	fi
+	vmcorefs=$(realpath "$VMCOREFS")
+	mkdir -p "$cache"
+	work=$(mktemp -d "$cache/$1.XXXXXX")
+	mnt=$work/mnt
+	mkdir "$mnt" "$work/samples"
+}
 
 # --- Samples: one file per figure under $work/samples, one number a line. ---
 

@@ -17,21 +17,14 @@ runs=7
 say() { echo "bench: $*" >&2; }
 [ "$(id -u)" -eq 0 ] || { say "needs root"; exit 1; }
 
-if [ -z "${VMCOREFS:-}" ]; then
-	build=/tmp/bench-build
-	cmake -S "$here/.." -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
-	ninja -C "$build" vmcorefs >/dev/null
-	VMCOREFS=$build/fs/vmcorefs
-fi
-vmcorefs=$(realpath "$VMCOREFS")
-mkdir -p "$cache"
-work=$(mktemp -d "$cache/live.XXXXXX")
-mnt=$work/mnt
-mkdir "$mnt" "$work/samples"
+bench_setup live
 qemu_pid=
 cleanup() {
 	if mountpoint -q "$mnt"; then fusermount3 -u "$mnt" || fusermount3 -uz "$mnt"; fi
-	[ -z "$qemu_pid" ] || kill -KILL "$qemu_pid" 2>/dev/null || true
+	if [ -n "$qemu_pid" ]; then
+		kill -KILL "$qemu_pid" 2>/dev/null || true
+		wait "$qemu_pid" 2>/dev/null || true # 2>/dev/null: no "Killed" job notice
+	fi
 	rm -rf "$work"
 }
 trap cleanup EXIT

@@ -19,19 +19,8 @@ say() { echo "bench: $*" >&2; }
 [ "$(id -u)" -eq 0 ] || { say "needs root (drop_caches, uprobes)"; exit 1; }
 bench_start=$SECONDS
 
-if [ -z "${VMCOREFS:-}" ]; then
-	build=/tmp/bench-build
-	cmake -S "$here/.." -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
-	ninja -C "$build" vmcorefs >/dev/null
-	VMCOREFS=$build/fs/vmcorefs
-fi
-vmcorefs=$(realpath "$VMCOREFS")
-
 # Scratch space on the cache's file system: the gdb script writes a full copy of guest RAM.
-mkdir -p "$cache"
-work=$(mktemp -d "$cache/run.XXXXXX")
-mnt=$work/mnt
-mkdir "$mnt" "$work/samples"
+bench_setup run
 mounted_tracefs=
 cleanup() {
 	if mountpoint -q "$mnt"; then fusermount3 -u "$mnt" || fusermount3 -uz "$mnt"; fi

@@ -47,6 +47,7 @@ pid=$!
 cleanup() {
 	kill -CONT $pid 2>/dev/null || true
 	kill -KILL $pid 2>/dev/null || true
+	wait $pid 2>/dev/null || true # 2>/dev/null: no "Killed" job notice
 	prelude_cleanup
 }
 trap cleanup EXIT
