@@ -108,6 +108,7 @@ Result<void> add_notes(QemuReader &reader, const GuestArch &arch, GuestMemoryMap
 	Vmcoreinfo vmcoreinfo = find_vmcoreinfo(reader, map, map.warnings);
 	map.notes.insert(map.notes.end(), vmcoreinfo.note.begin(), vmcoreinfo.note.end());
 	map.vmcoreinfo_source = vmcoreinfo.source;
+	map.vmcoreinfo = vmcoreinfo.text;
 	map.aliases = arch.aliases(vmcoreinfo.text, map);
 	// binutils' readelf -n fails on an empty PT_NOTE; crash and drgn ignore unknown notes.
 	if (map.notes.empty()) {

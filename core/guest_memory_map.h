@@ -92,6 +92,7 @@ struct GuestMemoryMap {
 	ElfClass elf_class = ElfClass::elf64;
 	std::vector<VcpuSummary> vcpus;
 	std::string vmcoreinfo_source; // where VMCOREINFO came from; empty when there is none
+	std::string vmcoreinfo;        // its text, "KEY=VALUE\n" lines; empty when there is none
 
 	// Lines for the user: facts worth saying at mount and in `info` (stale registers, no
 	// VMCOREINFO, which DWARF names matched...).

@@ -1,10 +1,8 @@
 #include "kernel_text_alias.h"
 
 #include <algorithm>
-#include <cerrno>
-#include <cstdlib>
 
-#include "vmcoreinfo.h"
+#include "vmcoreinfo_text.h"
 
 namespace vmcorefs {
 namespace {
@@ -12,21 +10,6 @@ namespace {
 constexpr uint64_t start_kernel_map = 0xffffffff80000000;
 // The kernel text mapping's size with KASLR (KERNEL_IMAGE_SIZE); KERNELOFFSET says KASLR is built.
 constexpr uint64_t kernel_image_size = 1ull << 30;
-
-std::optional<uint64_t> parse(const std::string &text, const std::string &key, int base)
-{
-	auto value = vmcoreinfo_value(text, key);
-	if (!value || value->empty())
-		return std::nullopt;
-	errno = 0;
-	char *end;
-	// phys_base is printed with %ld and is negative when the kernel runs below its link address.
-	uint64_t v = base == 10 ? static_cast<uint64_t>(std::strtoll(value->c_str(), &end, 10))
-				: std::strtoull(value->c_str(), &end, base);
-	if (errno || *end)
-		return std::nullopt;
-	return v;
-}
 
 // The segment holding all of physical [start, start + length), if one does.
 const GuestSegment *segment_holding(const GuestMemoryMap &map, uint64_t start, uint64_t length)
@@ -42,10 +25,10 @@ const GuestSegment *segment_holding(const GuestMemoryMap &map, uint64_t start, u
 std::optional<MemoryAlias> aarch64_kernel_image_alias(const std::string &vmcoreinfo,
 						      const GuestMemoryMap &map)
 {
-	auto voffset = parse(vmcoreinfo, "NUMBER(kimage_voffset)", 16);
-	auto stext = parse(vmcoreinfo, "SYMBOL(_stext)", 16);
-	auto pgd = parse(vmcoreinfo, "SYMBOL(swapper_pg_dir)", 16);
-	auto page_size = parse(vmcoreinfo, "PAGESIZE", 10);
+	auto voffset = vmcoreinfo_number(vmcoreinfo, "NUMBER(kimage_voffset)", 16);
+	auto stext = vmcoreinfo_number(vmcoreinfo, "SYMBOL(_stext)", 16);
+	auto pgd = vmcoreinfo_number(vmcoreinfo, "SYMBOL(swapper_pg_dir)", 16);
+	auto page_size = vmcoreinfo_number(vmcoreinfo, "PAGESIZE", 10);
 	if (!voffset || !stext || !pgd || !page_size || *pgd < *stext ||
 	    *pgd - *stext > UINT64_MAX - *page_size)
 		return std::nullopt;
@@ -59,9 +42,9 @@ std::optional<MemoryAlias> aarch64_kernel_image_alias(const std::string &vmcorei
 std::optional<MemoryAlias> x86_64_kernel_text_alias(const std::string &vmcoreinfo,
 						    const GuestMemoryMap &map)
 {
-	auto phys_base = parse(vmcoreinfo, "NUMBER(phys_base)", 10);
-	auto offset = parse(vmcoreinfo, "KERNELOFFSET", 16);
-	auto stext = parse(vmcoreinfo, "SYMBOL(_stext)", 16);
+	auto phys_base = vmcoreinfo_number(vmcoreinfo, "NUMBER(phys_base)", 10);
+	auto offset = vmcoreinfo_number(vmcoreinfo, "KERNELOFFSET", 16);
+	auto stext = vmcoreinfo_number(vmcoreinfo, "SYMBOL(_stext)", 16);
 	if (!phys_base || !offset || !stext || *stext < start_kernel_map)
 		return std::nullopt;
 	// Unsigned wrap-around does the signed arithmetic: physical = virtual - map + phys_base.

@@ -172,18 +172,4 @@ Vmcoreinfo find_vmcoreinfo(QemuReader &r, const GuestMemoryMap &map,
 	return {};
 }
 
-std::optional<std::string> vmcoreinfo_value(const std::string &text, const std::string &key)
-{
-	std::string needle = key + "=";
-	for (size_t pos = 0; pos < text.size();) {
-		size_t eol = text.find('\n', pos);
-		if (eol == std::string::npos)
-			eol = text.size();
-		if (text.compare(pos, needle.size(), needle) == 0)
-			return text.substr(pos + needle.size(), eol - pos - needle.size());
-		pos = eol + 1;
-	}
-	return std::nullopt;
-}
-
 } // namespace vmcorefs

@@ -6,7 +6,6 @@
 #pragma once
 
 #include <cstddef>
-#include <optional>
 #include <string>
 #include <vector>
 
@@ -24,8 +23,5 @@ struct Vmcoreinfo {
 // Never fails: a missing or invalid note is reported in warnings and yields an empty note.
 Vmcoreinfo find_vmcoreinfo(QemuReader &reader, const GuestMemoryMap &map,
 			   std::vector<std::string> &warnings);
-
-// The value of "KEY=" in VMCOREINFO text, if present.
-std::optional<std::string> vmcoreinfo_value(const std::string &text, const std::string &key);
 
 } // namespace vmcorefs

@@ -20,6 +20,7 @@ enum LongOnly {
 	opt_world_readable,
 	opt_pid,
 	opt_freeze,
+	opt_json,
 };
 
 const struct option long_options[] = {
@@ -38,6 +39,7 @@ const struct option long_options[] = {
 	{"world-readable", no_argument, nullptr, opt_world_readable},
 	{"pid", required_argument, nullptr, opt_pid},
 	{"freeze", no_argument, nullptr, opt_freeze},
+	{"json", no_argument, nullptr, opt_json},
 	{nullptr, 0, nullptr, 0},
 };
 
@@ -77,6 +79,7 @@ bool apply_option(int c, Options &o)
 	case opt_world_readable: o.world_readable = true; break;
 	case opt_pid: o.load.pid = parse_pid(optarg); break;
 	case opt_freeze: o.freeze = true; break;
+	case opt_json: o.json = true; break;
 	default: return false;
 	}
 	return true;
@@ -105,6 +108,10 @@ Result<Options> parse_command_line(int argc, char **argv)
 		return usage_error("--info, --extract and --compare exclude each other");
 	if (o.freeze && !o.load.pid)
 		return usage_error("--freeze needs --pid");
+	if (o.json && o.mode != Mode::info)
+		return usage_error("--json goes with --info");
+	if (o.json && o.verbose)
+		return usage_error("--json and --verbose exclude each other");
 	if (o.load.debug_dirs.empty())
 		o.load.debug_dirs.emplace_back("/usr/lib/debug");
 	// The guest comes from CORE, or with --pid from the live process, which takes its place.
@@ -131,7 +138,7 @@ void print_help(const char *argv0)
 	std::printf(
 		"Usage: %s [OPTIONS] CORE MOUNTPOINT\n"
 		"       %s [OPTIONS] --pid=PID MOUNTPOINT\n"
-		"       %s --info [-v] CORE | --pid=PID\n"
+		"       %s --info [-v | --json] CORE | --pid=PID\n"
 		"       %s --extract=FILE CORE | --pid=PID\n"
 		"       %s --compare=REF.vmcore CORE | --pid=PID\n"
 		"\n"
@@ -145,10 +152,13 @@ void print_help(const char *argv0)
 		"  blocks/START-END       raw bytes of each guest-physical block (hex, END exclusive)\n"
 		"  ramblocks/NAME         each QEMU RAMBlock's host bytes (\"/\" in NAME is %%2F)\n"
 		"  info, info.json        what --info prints, as text and as JSON\n"
+		"  dmesg                  the guest kernel's log, read with its VMCOREINFO (no\n"
+		"                         vmlinux needed), as makedumpfile --dump-dmesg prints it\n"
 		"\n"
 		"Modes:\n"
-		"  --info                 print QEMU version, machine, accelerator, guest blocks,\n"
-		"                         RAM blocks and absent memory; do not mount\n"
+		"  --info                 print QEMU version, machine, accelerator, the guest\n"
+		"                         kernel's release and panic line, guest blocks, RAM\n"
+		"                         blocks and absent memory; do not mount\n"
 		"  --extract=FILE         write guest.vmcore to FILE (sparse); do not mount\n"
 		"  --compare=REF.vmcore   compare what would be served with a vmcore QEMU wrote;\n"
 		"                         exit 0 when they agree, 3 when they differ\n"
@@ -182,6 +192,7 @@ void print_help(const char *argv0)
 		"\n"
 		"Other:\n"
 		"  -v, --verbose          with --info: where debug info came from, DWARF names used\n"
+		"  --json                 with --info: print info.json instead\n"
 		"  -h, --help             this text\n"
 		"  -V, --version          version\n"
 		"\n"

@@ -22,6 +22,7 @@ struct Options {
 	bool foreground = false;  // -f
 	bool debug = false;       // -d: FUSE debug output, implies -f
 	bool verbose = false;     // -v
+	bool json = false;        // --json: --info prints info.json
 	bool world_readable = false; // --world-readable
 	bool freeze = false;         // --freeze: hold every thread of the --pid process
 	std::vector<std::string> fuse_options; // -o, passed to FUSE

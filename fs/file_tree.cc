@@ -32,7 +32,7 @@ uint64_t allocated_bytes(const ExtentTable &table, uint64_t core_allocated)
 // would read our own address space, not the file.
 Result<void> check_core_extents(const Node &file, const MemorySource &core)
 {
-	for (const Extent &e : file.content.extents()) {
+	for (const Extent &e : file.table.extents()) {
 		uint64_t end;
 		if (e.source == Extent::Source::core &&
 		    (add_overflows(e.source_offset, e.length, &end) || end > core.size()))
@@ -53,6 +53,12 @@ Result<uint64_t> allocated_size(const MemorySource &core)
 
 } // namespace
 
+const ExtentTable &LazyText::table() const
+{
+	std::call_once(once_, [this] { table_ = text_table(make_()); });
+	return table_;
+}
+
 Result<FileTree> FileTree::build(const GuestMemoryMap &map, const MemorySource &core,
 				 TreeTexts texts)
 {
@@ -68,8 +74,9 @@ Result<FileTree> FileTree::build(const GuestMemoryMap &map, const MemorySource &
 	top.parent = root;
 	top.directory = true;
 	tree.add_file(root, "guest.vmcore", std::move(*vmcore), *core_allocated);
-	tree.add_file(root, "info", text_table(texts.info), *core_allocated);
-	tree.add_file(root, "info.json", text_table(texts.info_json), *core_allocated);
+	tree.add_text(root, "info", std::move(texts.info));
+	tree.add_text(root, "info.json", std::move(texts.info_json));
+	tree.add_text(root, "dmesg", std::move(texts.dmesg));
 	uint64_t blocks = tree.add_directory(root, "blocks");
 	for (const GuestSegment &segment : map.segments)
 		tree.add_file(blocks, segment_file_name(segment), build_segment_table(segment),
@@ -133,8 +140,14 @@ void FileTree::add_file(uint64_t parent, std::string name, ExtentTable content,
 			uint64_t core_allocated)
 {
 	Node &node = nodes_[add_node(parent, std::move(name)) - 1];
-	node.allocated = allocated_bytes(content, core_allocated);
-	node.content = std::move(content);
+	node.table_allocated = allocated_bytes(content, core_allocated);
+	node.table = std::move(content);
+}
+
+void FileTree::add_text(uint64_t parent, std::string name, std::function<std::string()> make)
+{
+	nodes_[add_node(parent, std::move(name)) - 1].lazy =
+		std::make_shared<const LazyText>(std::move(make));
 }
 
 void FileTree::sort_children()

@@ -1,16 +1,19 @@
 // FileTree: the immutable directory tree a mount serves, built once before the first request.
 //
 //	guest.vmcore            the ELF vmcore (core/vmcore_layout.h)
-//	info, info.json         texts given by the caller
+//	info, info.json, dmesg  texts given by the caller, made on first use
 //	blocks/<start>-<end>    one per guest segment
 //	ramblocks/<idstr>       one per QEMU RAMBlock, idstr escaped (ramblock_file_name)
 //
-// Every file is an ExtentTable; nothing changes after build(), so any number of FUSE worker
-// threads read the tree without locks. Inode numbers are node indices plus one, which makes the
+// Every file is an ExtentTable; nothing changes after build() but the texts, each made once under
+// std::call_once, so any number of FUSE worker threads read the tree without locks. Inode numbers are node indices plus one, which makes the
 // root FUSE_ROOT_ID (1) without fs/ code having to map between the two.
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -22,21 +25,39 @@
 
 namespace vmcorefs {
 
+// A file of generated text, made the first time anyone looks at it (a lookup, getattr or open).
+class LazyText {
+public:
+	explicit LazyText(std::function<std::string()> make) : make_(std::move(make)) {}
+	const ExtentTable &table() const;
+
+private:
+	mutable std::once_flag once_;
+	mutable ExtentTable table_;
+	std::function<std::string()> make_;
+};
+
 struct Node {
 	std::string name;
 	uint64_t parent = 0;
 	bool directory = false;
 	std::vector<uint64_t> children; // directories: inode numbers, sorted by name
-	ExtentTable content;            // files
+	ExtentTable table;              // files, unless lazy
+	std::shared_ptr<const LazyText> lazy;
 	// Bytes the file would occupy on disk, for st_blocks: everything but core bytes, plus the
 	// core bytes up to what the core itself occupies. cp --sparse looks for holes only in files
-	// whose st_blocks is smaller than their size.
-	uint64_t allocated = 0;
+	// whose st_blocks is smaller than their size. Texts occupy their size.
+	uint64_t table_allocated = 0;
+
+	const ExtentTable &content() const { return lazy ? lazy->table() : table; }
+	uint64_t allocated() const { return lazy ? lazy->table().size() : table_allocated; }
 };
 
+// The texts served beside the vmcore, each made on first use.
 struct TreeTexts {
-	std::string info;
-	std::string info_json;
+	std::function<std::string()> info;
+	std::function<std::string()> info_json;
+	std::function<std::string()> dmesg;
 };
 
 class FileTree {
@@ -61,6 +82,7 @@ private:
 	uint64_t add_directory(uint64_t parent, std::string name);
 	void add_file(uint64_t parent, std::string name, ExtentTable content,
 		      uint64_t core_allocated);
+	void add_text(uint64_t parent, std::string name, std::function<std::string()> make);
 	void sort_children();
 
 	std::vector<Node> nodes_;

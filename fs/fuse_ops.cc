@@ -54,8 +54,8 @@ struct stat attributes(const ServeContext &ctx, uint64_t ino, const Node &node)
 	} else {
 		st.st_mode = S_IFREG | ctx.file_mode;
 		st.st_nlink = 1;
-		st.st_size = static_cast<off_t>(node.content.size());
-		st.st_blocks = static_cast<blkcnt_t>((node.allocated + 511) / 512);
+		st.st_size = static_cast<off_t>(node.content().size());
+		st.st_blocks = static_cast<blkcnt_t>((node.allocated() + 511) / 512);
 	}
 	return st;
 }
@@ -279,7 +279,7 @@ void reply_copied(fuse_req_t req, ServeContext &ctx, const std::vector<ReplyPiec
 void do_read(fuse_req_t req, fuse_ino_t, size_t size, off_t offset, fuse_file_info *fi)
 {
 	ServeContext &ctx = context(req);
-	const ExtentTable &table = ctx.tree->node(fi->fh)->content;
+	const ExtentTable &table = ctx.tree->node(fi->fh)->content();
 	uint64_t start = static_cast<uint64_t>(std::max<off_t>(offset, 0));
 	if (start >= table.size()) {
 		fuse_reply_buf(req, nullptr, 0);
@@ -314,7 +314,7 @@ void do_read(fuse_req_t req, fuse_ino_t, size_t size, off_t offset, fuse_file_in
 void do_lseek(fuse_req_t req, fuse_ino_t, off_t offset, int whence, fuse_file_info *fi)
 {
 	ServeContext &ctx = context(req);
-	const ExtentTable &table = ctx.tree->node(fi->fh)->content;
+	const ExtentTable &table = ctx.tree->node(fi->fh)->content();
 	if (whence != SEEK_DATA && whence != SEEK_HOLE) {
 		fuse_reply_err(req, EINVAL); // the kernel answers the other kinds itself
 		return;
@@ -343,7 +343,7 @@ void do_statfs(fuse_req_t req, fuse_ino_t)
 	st.f_bsize = 4096;
 	st.f_frsize = 4096;
 	const Node *vmcore = ctx.tree->node(ctx.tree->lookup(FileTree::root, "guest.vmcore"));
-	st.f_blocks = (vmcore->content.size() + st.f_frsize - 1) / st.f_frsize;
+	st.f_blocks = (vmcore->content().size() + st.f_frsize - 1) / st.f_frsize;
 	st.f_files = ctx.tree->node_count();
 	st.f_namemax = NAME_MAX;
 	fuse_reply_statfs(req, &st);

@@ -1,8 +1,8 @@
-// vmcorefs --info CORE: what the core holds, without mounting.
+// vmcorefs --info [--json] CORE: what the core holds, without mounting.
 #include <cstdio>
 
 #include "cli.h"
-#include "info_render.h"
+#include "guest_report.h"
 #include "log.h"
 #include "text_escape.h"
 
@@ -31,7 +31,8 @@ int run_info(const Options &options)
 			print_details(failed_details);
 		return exit_failure;
 	}
-	std::fputs(render_info(*guest).c_str(), stdout);
+	GuestReport report(*guest);
+	std::fputs((options.json ? report.info_json() : report.info()).c_str(), stdout);
 	if (options.verbose)
 		print_details(guest->details);
 	return exit_ok;

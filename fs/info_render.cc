@@ -1,10 +1,13 @@
 #include "info_render.h"
 
 #include <cinttypes>
+#include <ctime>
 #include <elf.h>
 
+#include "kernel_log_text.h"
 #include "string_format.h"
 #include "text_escape.h"
+#include "vmcoreinfo_text.h"
 
 namespace vmcorefs {
 namespace {
@@ -85,6 +88,69 @@ std::string render_notes(const GuestMemoryMap &map)
 	return out;
 }
 
+// What the guest kernel says of itself: its release, the time of the crash when the kernel
+// recorded one (VMCOREINFO's CRASHTIME, written by kdump), and the panic line of its log.
+struct KernelFacts {
+	std::optional<std::string> release;
+	std::optional<uint64_t> crash_time; // seconds since the epoch
+	std::optional<PanicReport> panic;
+};
+
+KernelFacts kernel_facts(const GuestMemoryMap &map, const KernelLog &log)
+{
+	return {vmcoreinfo_value(map.vmcoreinfo, "OSRELEASE"),
+		vmcoreinfo_number(map.vmcoreinfo, "CRASHTIME", 10), find_panic(log)};
+}
+
+std::string seconds(uint64_t ts_nsec)
+{
+	return format("%" PRIu64 ".%06" PRIu64, ts_nsec / 1000000000, ts_nsec % 1000000000 / 1000);
+}
+
+std::string render_kernel(const GuestMemoryMap &map, const KernelLog &log)
+{
+	KernelFacts facts = kernel_facts(map, log);
+	std::string out = "kernel:      " + (facts.release ? printable(*facts.release) : "unknown") + "\n";
+	if (facts.crash_time) {
+		time_t t = static_cast<time_t>(*facts.crash_time);
+		struct tm utc;
+		char when[64];
+		if (gmtime_r(&t, &utc) && strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S UTC", &utc))
+			out += std::string("crash time:  ") + when + "\n";
+	}
+	if (facts.panic) {
+		out += "panic:       " + printable(facts.panic->line) + "\n";
+		out += "             logged " + seconds(facts.panic->ts_nsec) + " s after boot" +
+		       (facts.panic->before.empty() ? "\n" : ", after:\n");
+		for (const auto &line : facts.panic->before)
+			out += "               " + printable(line) + "\n";
+	} else if (!log.records.empty()) {
+		out += format("panic:       none in the log (%zu records)\n", log.records.size());
+	}
+	if (!log.problem.empty())
+		out += "kernel log:  " + printable(log.problem) + "\n";
+	return out;
+}
+
+std::string json_kernel(const GuestMemoryMap &map, const KernelLog &log)
+{
+	KernelFacts facts = kernel_facts(map, log);
+	std::string out = "{\"release\": " + (facts.release ? json_string(*facts.release) : "null");
+	out += ", \"crash_time\": " +
+	       (facts.crash_time ? std::to_string(*facts.crash_time) : std::string("null"));
+	out += format(", \"log_records\": %zu", log.records.size());
+	out += ", \"log_problem\": " + (log.problem.empty() ? "null" : json_string(log.problem));
+	out += ", \"panic\": " + (facts.panic ? json_string(facts.panic->line) : "null");
+	if (facts.panic) {
+		out += format(", \"panic_time_ns\": %" PRIu64, facts.panic->ts_nsec);
+		out += ", \"panic_context\": [";
+		for (size_t i = 0; i < facts.panic->before.size(); i++)
+			out += (i ? ", " : "") + json_string(facts.panic->before[i]);
+		out += "]";
+	}
+	return out + "}";
+}
+
 template <typename T, typename F> std::string json_array(const std::vector<T> &items, F item)
 {
 	std::string out = "[";
@@ -95,7 +161,7 @@ template <typename T, typename F> std::string json_array(const std::vector<T> &i
 
 } // namespace
 
-std::string render_info(const LoadedGuest &guest)
+std::string render_info(const LoadedGuest &guest, const KernelLog &log)
 {
 	const GuestMemoryMap &map = guest.map;
 	std::string out;
@@ -108,7 +174,8 @@ std::string render_info(const LoadedGuest &guest)
 	out += "QEMU:        " + printable(map.qemu_version) + "\n";
 	out += "machine:     " + printable(map.machine) + "\n";
 	out += "accelerator: " + printable(map.accelerator) + "\n";
-	out += render_notes(map) + "\n";
+	out += render_notes(map);
+	out += render_kernel(map, log) + "\n";
 	out += render_blocks(map) + "\n";
 	out += render_absent(map) + "\n";
 	out += "RAM blocks:\n" + render_ramblocks(map);
@@ -120,7 +187,7 @@ std::string render_info(const LoadedGuest &guest)
 	return out;
 }
 
-std::string render_info_json(const LoadedGuest &guest)
+std::string render_info_json(const LoadedGuest &guest, const KernelLog &log)
 {
 	const GuestMemoryMap &map = guest.map;
 	std::string out = "{\n";
@@ -138,6 +205,7 @@ std::string render_info_json(const LoadedGuest &guest)
 			      c.registers_current ? "true" : "false");
 	}) + ",\n";
 	out += "  \"vmcoreinfo\": " + json_string(map.vmcoreinfo_source) + ",\n";
+	out += "  \"kernel\": " + json_kernel(map, log) + ",\n";
 	out += "  \"blocks\": " + json_array(map.blocks, [](const GuestBlock &b) {
 		return format("{\"start\": %" PRIu64 ", \"end\": %" PRIu64 ", \"host\": %" PRIu64 "}",
 			      b.start, b.end, b.host);

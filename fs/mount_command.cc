@@ -1,12 +1,13 @@
 // vmcorefs CORE MOUNTPOINT, vmcorefs --pid=PID MOUNTPOINT: become the daemon, (freeze,) load the
 // guest, lay out the files, mount, detach, serve.
+#include <memory>
 #include <optional>
 
 #include "cli.h"
 #include "daemon.h"
 #include "file_tree.h"
 #include "fuse_mount.h"
-#include "info_render.h"
+#include "guest_report.h"
 #include "log.h"
 #include "process_freeze.h"
 
@@ -27,7 +28,9 @@ int run_mount(const Options &options)
 	auto guest = load_guest(options.load);
 	if (!guest)
 		return fail(guest.error());
-	TreeTexts texts{render_info(*guest), render_info_json(*guest)};
+	auto report = std::make_shared<GuestReport>(*guest);
+	TreeTexts texts{[report] { return report->info(); }, [report] { return report->info_json(); },
+			[report] { return report->dmesg(); }};
 	auto tree = FileTree::build(guest->map, guest->core->source(), std::move(texts));
 	if (!tree)
 		return fail(tree.error());

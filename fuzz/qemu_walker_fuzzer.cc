@@ -19,7 +19,7 @@
 #include "dwarf_types.h"
 #include "file_tree.h"
 #include "guest_loader.h"
-#include "info_render.h"
+#include "guest_report.h"
 #include "memfd_file.h"
 #include "vmcore_layout.h"
 
@@ -84,7 +84,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	}
 	LoadedGuest guest{std::move(*core), std::move(*map), {}};
-	TreeTexts texts{render_info(guest), render_info_json(guest)};
+	// The texts are made here, not on first use: the fuzzer reaches the kernel log decoder
+	// with guest memory it controls.
+	GuestReport report(guest);
+	std::string info = report.info(), info_json = report.info_json(), dmesg = report.dmesg();
+	TreeTexts texts{[&] { return info; }, [&] { return info_json; }, [&] { return dmesg; }};
 	auto tree = FileTree::build(guest.map, guest.core->source(), std::move(texts));
 	(void)tree;
 	return 0;

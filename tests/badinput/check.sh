@@ -280,6 +280,8 @@ after_sleeper() { kill -KILL $sleeper 2>/dev/null || true; }
 input_pid-none() { core= named="process 2147483647" args=(--pid=2147483647); }
 input_pid-not-a-number() { core= args=(--pid=12ab); }
 input_freeze-without-pid() { copy_qemu_core; args=(--freeze); }
+input_json-without-info() { copy_qemu_core; args=(--json); }
+input_json-and-verbose() { copy_qemu_core; args=(--info --json -v); }
 input_pid-not-qemu() { a_sleeping_process; args=(--pid=$sleeper); }
 after_pid-not-qemu() { after_sleeper; }
 # A process that has exited and is not yet reaped: its child exits, and the parent, having become

@@ -103,7 +103,8 @@ GuestMemoryMap synthetic_map()
 	return map;
 }
 
-const TreeTexts texts{"info text\n", "{\"info\": true}\n"};
+const TreeTexts texts{[] { return "info text\n"; }, [] { return "{\"info\": true}\n"; },
+		      [] { return "[    0.000000] Linux version\n"; }};
 
 // The expected bytes of a served file: its extents, with core bytes read from the core by pread.
 Bytes expected_bytes(const ExtentTable &table, int core_fd)
@@ -269,8 +270,8 @@ protected:
 TEST_F(FuseMountTest, ListsTheTree)
 {
 	EXPECT_EQ(list_directory(mnt_),
-		  (std::set<std::string>{".", "..", "guest.vmcore", "info", "info.json", "blocks",
-					 "ramblocks"}));
+		  (std::set<std::string>{".", "..", "guest.vmcore", "info", "info.json", "dmesg",
+					 "blocks", "ramblocks"}));
 	EXPECT_EQ(list_directory(path("blocks")),
 		  (std::set<std::string>{".", "..", "0000000000000000-0000000000004000",
 					 "0000000000100000-0000000000106000"}));
@@ -306,9 +307,11 @@ TEST_F(FuseMountTest, ServesTheBytesOfEveryFile)
 	}
 	EXPECT_EQ(read_file(path("ramblocks/many")), many);
 	Bytes info = read_file(path("info"));
-	EXPECT_EQ(std::string(info.begin(), info.end()), texts.info);
+	EXPECT_EQ(std::string(info.begin(), info.end()), texts.info());
 	Bytes json = read_file(path("info.json"));
-	EXPECT_EQ(std::string(json.begin(), json.end()), texts.info_json);
+	EXPECT_EQ(std::string(json.begin(), json.end()), texts.info_json());
+	Bytes dmesg = read_file(path("dmesg"));
+	EXPECT_EQ(std::string(dmesg.begin(), dmesg.end()), texts.dmesg());
 }
 
 TEST_F(FuseMountTest, ReadsAtTheEndAreShort)

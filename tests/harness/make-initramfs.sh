@@ -12,6 +12,8 @@
 # the same). An arm64 initramfs also holds /aarch32-spin, a 32-bit Arm program that sets r0, r1,
 # r8 and r12 and spins, which /init starts with vmcorefs.aarch32=1 so that a vCPU is in AArch32
 # state when QEMU is stopped. vmcorefs.busy=1 starts a shell that loops for ever, a workload.
+# vmcorefs.flood=N writes N lines to the kernel log before the ready line (printk.devkmsg=on lets
+# them all through), at debug level so that the console is spared: enough of them wrap the log.
 set -eu
 [ $# -eq 1 ] || { echo "usage: make-initramfs.sh KERNELDIR" >&2; exit 2; }
 kdir=$1
@@ -80,6 +82,16 @@ esac
 case " $(cat /proc/cmdline) " in
 *" vmcorefs.busy=1 "*) sh -c 'n=0; while :; do n=$((n + 1)); done' & ;;
 esac
+for arg in $(cat /proc/cmdline); do
+	case $arg in
+	vmcorefs.flood=*)
+		n=${arg#vmcorefs.flood=} i=1
+		while [ $i -le "$n" ]; do
+			echo "<7>vmcorefs: flooding the log, line $i of $n, to make it wrap" >/dev/kmsg
+			i=$((i + 1))
+		done ;;
+	esac
+done
 echo "VMCOREFS-READY $(uname -r)"
 case " $(cat /proc/cmdline) " in
 *" vmcorefs.panic=1 "*) echo c >/proc/sysrq-trigger ;;

@@ -2,6 +2,7 @@
 # Checks vmcorefs on one real QEMU core against QEMU's own vmcore of the same instant, with the
 # tools people use on vmcores. Usage: check.sh CHECK VMCOREFS MANIFEST CORE_KEY
 #   CHECK     compare | segments | class | readelf | extract | sparse | crash | drgn | makedumpfile
+#             | dmesg
 #   CORE_KEY  gcore_core or kernel_core (a key of the harness manifest)
 set -euo pipefail
 [ $# -eq 4 ] || { echo "usage: check.sh CHECK VMCOREFS MANIFEST CORE_KEY" >&2; exit 2; }
@@ -148,8 +149,52 @@ check_makedumpfile() {
 	[ -s "$work/dumpfile" ] || fail "makedumpfile wrote nothing"
 }
 
+# The guest's kernel log, which vmcorefs reads with VMCOREINFO alone, is what makedumpfile
+# --dump-dmesg and crash's log print with the vmlinux (x86_64; on arm64, which Debian's
+# makedumpfile and crash do not read, drgn's records), and the panic line of --info is crash's
+# PANIC (arm64: the panic the harness waited for). Every line, the log whole.
+check_dmesg() {
+	local ours crash_panic
+	mount_guest
+	! grep '^vmcorefs: ' "$mnt/dmesg" || fail "dmesg says the log is incomplete"
+	[ "$(wc -l <"$mnt/dmesg")" -gt 100 ] || fail "dmesg has fewer than 100 lines"
+	# The guest that flooded its log (tests/harness) must show a log that wrapped.
+	! { grep -q 'flooding the log' "$mnt/dmesg" && head -n 1 "$mnt/dmesg" | grep -q 'Linux version'; } ||
+		fail "the flooded log did not wrap"
+	"$vmcorefs" --info "$core" >"$work/info" 2>/dev/null || fail "--info failed"
+	ours=$(sed -n 's/^panic: *//p' "$work/info")
+	echo "dmesg: $(wc -l <"$mnt/dmesg") lines; --info's panic: $ours"
+	if [ "$(value target)" = aarch64 ]; then
+		/usr/bin/python3 "$here/drgn_dmesg.py" "$mnt/guest.vmcore" "$vmlinux" >"$work/drgn" 2>&1 ||
+			{ tail "$work/drgn"; fail "drgn could not read the log"; }
+		diff "$work/drgn" "$mnt/dmesg" || fail "dmesg differs from drgn's printk records"
+		crash_panic="Kernel panic - not syncing: sysrq triggered crash"
+		[ "$scenario" = panic ] || crash_panic=
+	else
+		makedumpfile --dump-dmesg "$mnt/guest.vmcore" "$work/makedumpfile" >"$work/out" 2>&1 ||
+			{ cat "$work/out"; fail "makedumpfile --dump-dmesg failed"; }
+		diff "$work/makedumpfile" "$mnt/dmesg" || fail "dmesg differs from makedumpfile --dump-dmesg"
+		printf '%s\n' "log > $work/crash-log" 'sys' 'quit' |
+			timeout 300 crash -s "$vmlinux" "$mnt/guest.vmcore" >"$work/crash" 2>&1 || true
+		diff "$work/crash-log" "$mnt/dmesg" || fail "dmesg differs from crash's log"
+		crash_panic=$(sed -n 's/^ *PANIC: "\(.*\)"\( (check log for details)\)\{0,1\}$/\1/p' "$work/crash")
+		grep -q '^ *PANIC: ' "$work/crash" || { cat "$work/crash"; fail "crash's sys printed no PANIC line"; }
+	fi
+	if [ -n "$crash_panic" ]; then
+		[ "$ours" = "$crash_panic" ] || fail "--info's panic line is not \"$crash_panic\""
+	else
+		[[ "$ours" = "none in the log ("*" records)" ]] || fail "--info finds a panic where there is none"
+	fi
+	# --info --json: one JSON object, whose kernel.panic is the same line (null: none).
+	"$vmcorefs" --info --json "$core" >"$work/info.json" 2>/dev/null || fail "--info --json failed"
+	/usr/bin/python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["kernel"]["panic"] or "")' \
+		"$work/info.json" >"$work/json-panic" || fail "--info --json is not JSON"
+	[ "$(cat "$work/json-panic")" = "$crash_panic" ] || fail "--info --json's kernel.panic is not \"$crash_panic\""
+	cmp "$work/info.json" "$mnt/info.json" || fail "--info --json differs from the mount's info.json"
+}
+
 case $check in
-compare | segments | class | readelf | extract | sparse | crash | drgn | makedumpfile) "check_$check" ;;
+compare | segments | class | readelf | extract | sparse | crash | drgn | makedumpfile | dmesg) "check_$check" ;;
 *) echo "check: unknown check $check" >&2; exit 2 ;;
 esac
 echo "check $check ($scenario, $key): ok"

@@ -1,0 +1,172 @@
+// KernelMemory's page-table walks over synthetic tables: x86_64 with 4- and 5-level paging and
+// 2 MiB and 1 GiB pages, arm64 with 4 KiB granules at 48 and 39 bits, blocks and pages.
+#include <cstring>
+#include <map>
+
+#include <gtest/gtest.h>
+
+#include "kernel_memory.h"
+
+namespace vmcorefs {
+namespace {
+
+// Guest-physical memory made of the entries a test writes; anything else is absent.
+class PhysicalMemory {
+public:
+	void set(uint64_t paddr, uint64_t value) { words_[paddr] = value; }
+	PhysicalReader reader()
+	{
+		return [this](uint64_t paddr, void *dst, size_t length) -> Result<void> {
+			auto *out = static_cast<unsigned char *>(dst);
+			for (size_t i = 0; i < length; i++) {
+				auto word = words_.find((paddr + i) & ~uint64_t{7});
+				if (word == words_.end())
+					return make_error(ErrorCode::absent, "", "absent", paddr + i);
+				out[i] = static_cast<unsigned char>(word->second >> 8 * ((paddr + i) & 7));
+			}
+			return {};
+		};
+	}
+
+private:
+	std::map<uint64_t, uint64_t> words_;
+};
+
+constexpr uint64_t start_kernel_map = 0xffffffff80000000;
+
+// Index of vaddr in the table of an x86_64 level (1 = page table ... 5).
+uint64_t x86_index(uint64_t vaddr, unsigned level)
+{
+	return (vaddr >> (12 + 9 * (level - 1))) & 511;
+}
+
+std::string x86_vmcoreinfo(uint64_t pgt_paddr, int64_t phys_base, bool l5, uint64_t sme_mask = 0)
+{
+	char text[512];
+	std::snprintf(text, sizeof text,
+		      "OSRELEASE=6.1.0\nSYMBOL(init_top_pgt)=%llx\nNUMBER(phys_base)=%lld\n"
+		      "NUMBER(pgtable_l5_enabled)=%d\nNUMBER(sme_mask)=%llu\n",
+		      static_cast<unsigned long long>(pgt_paddr - phys_base + start_kernel_map),
+		      static_cast<long long>(phys_base), l5 ? 1 : 0,
+		      static_cast<unsigned long long>(sme_mask));
+	return text;
+}
+
+TEST(KernelMemory, X86FourLevelsWithEveryPageSize)
+{
+	PhysicalMemory mem;
+	const uint64_t pml4 = 0x10000, pdpt = 0x11000, pd = 0x12000, pt = 0x13000;
+	const uint64_t sme = uint64_t{1} << 47;
+	// The direct map: a 4 KiB page, a 2 MiB page and a 1 GiB page; entries carry the SME bit.
+	uint64_t small = 0xffff888000201000, large = 0xffff888000400000, huge = 0xffff888040000000;
+	mem.set(pml4 + 8 * x86_index(small, 4), pdpt | sme | 0x63);
+	mem.set(pdpt + 8 * x86_index(small, 3), pd | sme | 0x63);
+	mem.set(pdpt + 8 * x86_index(huge, 3), 0x80000000 | sme | 0xe3);
+	mem.set(pd + 8 * x86_index(small, 2), pt | sme | 0x63);
+	mem.set(pd + 8 * x86_index(large, 2), 0x600000 | sme | 0xe3);
+	mem.set(pt + 8 * x86_index(small, 1), 0x7000 | sme | 0x63);
+	mem.set(pt + 8 * x86_index(small + 0x2000, 1), 0); // not present
+
+	auto memory = KernelMemory::open(62, x86_vmcoreinfo(pml4, -0x1000000, false, sme), mem.reader());
+	ASSERT_TRUE(memory) << memory.error().to_string();
+	EXPECT_EQ(*memory->translate(small + 0x123), 0x7123u);
+	EXPECT_EQ(*memory->translate(large + 0x1234b), 0x61234bu);
+	EXPECT_EQ(*memory->translate(huge + 0x12345678), 0x92345678u);
+	auto unmapped = memory->translate(0xffff888000203000);
+	ASSERT_FALSE(unmapped);
+	EXPECT_EQ(unmapped.error().code, ErrorCode::absent);
+	EXPECT_NE(unmapped.error().message.find("not mapped"), std::string::npos);
+}
+
+TEST(KernelMemory, X86FiveLevelsAndReadsAcrossPages)
+{
+	PhysicalMemory mem;
+	const uint64_t pml5 = 0x20000, pml4 = 0x21000, pdpt = 0x22000, pd = 0x23000, pt = 0x24000;
+	uint64_t vaddr = 0xff11000000000ff8; // the last word of one page, then the next page
+	mem.set(pml5 + 8 * x86_index(vaddr, 5), pml4 | 3);
+	mem.set(pml4 + 8 * x86_index(vaddr, 4), pdpt | 3);
+	mem.set(pdpt + 8 * x86_index(vaddr, 3), pd | 3);
+	mem.set(pd + 8 * x86_index(vaddr, 2), pt | 3);
+	mem.set(pt + 8 * x86_index(vaddr, 1), 0x5000 | 3);
+	mem.set(pt + 8 * x86_index(vaddr + 8, 1), 0x9000 | 3);
+	mem.set(0x5ff8, 0x1122334455667788);
+	mem.set(0x9000, 0x99aabbccddeeff00);
+
+	auto memory = KernelMemory::open(62, x86_vmcoreinfo(pml5, 0, true), mem.reader());
+	ASSERT_TRUE(memory) << memory.error().to_string();
+	uint64_t words[2];
+	ASSERT_TRUE(memory->read(vaddr, words, sizeof words));
+	EXPECT_EQ(words[0], 0x1122334455667788u);
+	EXPECT_EQ(words[1], 0x99aabbccddeeff00u);
+	// With 4 levels the same tables give another answer: the walk starts from the root as PML4.
+	auto four = KernelMemory::open(62, x86_vmcoreinfo(pml5, 0, false), mem.reader());
+	ASSERT_TRUE(four);
+	EXPECT_FALSE(four->translate(vaddr));
+}
+
+TEST(KernelMemory, X86NeedsItsVmcoreinfo)
+{
+	PhysicalMemory mem;
+	auto memory = KernelMemory::open(62, "OSRELEASE=6.1.0\nNUMBER(phys_base)=0\n", mem.reader());
+	ASSERT_FALSE(memory);
+	EXPECT_EQ(memory.error().message, "VMCOREINFO has no SYMBOL(init_top_pgt)");
+	auto other = KernelMemory::open(3, x86_vmcoreinfo(0x1000, 0, false), mem.reader());
+	ASSERT_FALSE(other);
+	EXPECT_EQ(other.error().code, ErrorCode::unsupported);
+}
+
+std::string arm64_vmcoreinfo(uint64_t pgd_paddr, uint64_t voffset, unsigned va_bits)
+{
+	char text[512];
+	std::snprintf(text, sizeof text,
+		      "OSRELEASE=6.1.0\nPAGESIZE=4096\nSYMBOL(swapper_pg_dir)=%llx\n"
+		      "NUMBER(kimage_voffset)=0x%llx\nNUMBER(TCR_EL1_T1SZ)=0x%x\n",
+		      static_cast<unsigned long long>(pgd_paddr + voffset),
+		      static_cast<unsigned long long>(voffset), 64 - va_bits);
+	return text;
+}
+
+TEST(KernelMemory, Arm64FortyEightBitsPagesAndBlocks)
+{
+	PhysicalMemory mem;
+	const uint64_t l0 = 0x40010000, l1 = 0x40011000, l2 = 0x40012000, l3 = 0x40013000;
+	uint64_t page = 0xffff000000403000, block = 0xffff000000600000;
+	auto index = [](uint64_t v, unsigned level) { return (v >> (12 + 9 * (3 - level))) & 511; };
+	mem.set(l0 + 8 * index(page, 0), l1 | 3);
+	mem.set(l1 + 8 * index(page, 1), l2 | 3);
+	mem.set(l2 + 8 * index(page, 2), l3 | 3);
+	mem.set(l2 + 8 * index(block, 2), 0x40a00000 | 0x701); // a 2 MiB block
+	mem.set(l3 + 8 * index(page, 3), 0x40b07000 | 0x703);
+
+	auto memory = KernelMemory::open(183, arm64_vmcoreinfo(l0, 0xffff7fff80000000, 48), mem.reader());
+	ASSERT_TRUE(memory) << memory.error().to_string();
+	EXPECT_EQ(*memory->translate(page + 0x10), 0x40b07010u);
+	EXPECT_EQ(*memory->translate(block + 0x12345), 0x40a12345u);
+	EXPECT_FALSE(memory->translate(0x0000000000403000)); // the user half
+}
+
+TEST(KernelMemory, Arm64ThirtyNineBitsStartsAtLevelOne)
+{
+	PhysicalMemory mem;
+	const uint64_t l1 = 0x40020000, l2 = 0x40021000;
+	uint64_t vaddr = 0xffffffc000200000;
+	uint64_t l1_index = (vaddr >> 30) & 511, l2_index = (vaddr >> 21) & 511;
+	mem.set(l1 + 8 * l1_index, l2 | 3);
+	mem.set(l2 + 8 * l2_index, 0x41000000 | 1);
+	auto memory = KernelMemory::open(183, arm64_vmcoreinfo(l1, 0xffffffbf80000000, 39), mem.reader());
+	ASSERT_TRUE(memory) << memory.error().to_string();
+	EXPECT_EQ(*memory->translate(vaddr + 0x42), 0x41000042u);
+}
+
+TEST(KernelMemory, Arm64RefusesOtherPageSizes)
+{
+	PhysicalMemory mem;
+	std::string text = arm64_vmcoreinfo(0x40000000, 0xffff7fff80000000, 48);
+	text.replace(text.find("PAGESIZE=4096"), 13, "PAGESIZE=65536");
+	auto memory = KernelMemory::open(183, text, mem.reader());
+	ASSERT_FALSE(memory);
+	EXPECT_EQ(memory.error().code, ErrorCode::unsupported);
+}
+
+} // namespace
+} // namespace vmcorefs
