@@ -54,12 +54,13 @@ row() {
 
 # --- Mounts. ---
 
-# The daemon serving $mnt for CORE: the process whose argv is exactly "$vmcorefs CORE $mnt".
+# The daemon serving $mnt for CORE: the process whose argv is "$vmcorefs [OPTION...] CORE $mnt".
 daemon_pid() {
 	local p args
 	for p in /proc/[0-9]*; do
 		mapfile -d '' args <"$p/cmdline" 2>/dev/null || continue
-		[ "${args[*]}" = "$vmcorefs $1 $mnt" ] && { echo "${p#/proc/}"; return 0; }
+		[ "${#args[@]}" -ge 3 ] && [ "${args[0]}" = "$vmcorefs" ] &&
+			[ "${args[*]: -2}" = "$1 $mnt" ] && { echo "${p#/proc/}"; return 0; }
 	done
 	return 1
 }
@@ -78,11 +79,11 @@ unmount_core() {
 	return 1
 }
 
-# Mounts CORE and reads the ELF magic of guest.vmcore: done = readable. Prints the milliseconds
-# and the PID of the mount command (the one that loads the guest, before it detaches).
+# Mounts CORE (with OPTIONs) and reads the ELF magic of guest.vmcore: done = readable. Prints the
+# milliseconds and the PID of the mount command (the one that loads the guest, before it detaches).
 timed_mount() {
 	local start=${EPOCHREALTIME/./} magic pid
-	"$vmcorefs" "$1" "$mnt" >/dev/null 2>"$work/vmcorefs.log" &
+	"$vmcorefs" "${@:2}" "$1" "$mnt" >/dev/null 2>"$work/vmcorefs.log" &
 	pid=$!
 	wait "$pid" || { cat "$work/vmcorefs.log" >&2; return 1; }
 	read -r -N 4 magic <"$mnt/guest.vmcore"

@@ -2,12 +2,12 @@
 // the core's mapping, which fills the page cache with pages of zeros (a 1 TiB guest's core is
 // mostly holes). It is the one place that asks: the mount's reads and its SEEK_DATA/SEEK_HOLE
 // (ExtentTable), --extract and the VMCOREINFO scan all go through it, so that all of them keep its
-// rule that bytes past the end of a file that shrank are data, never zeros. It asks the file system with lseek(SEEK_DATA / SEEK_HOLE) and remembers the last
-// run of data it found, so a sequential reader of data costs one lseek per run, not per read. Holes
-// are asked afresh each time: if the file shrinks, a remembered hole would turn bytes that are
-// gone into zeros, where a remembered run of data only makes the read fail, as it must. One
-// object per thread: lseek moves the fd's file position, which nothing of ours uses (reads are
-// positional).
+// rule that bytes past the end of a file that shrank are data, never zeros. It asks the file
+// system with lseek(SEEK_DATA / SEEK_HOLE) and remembers the last run of data it found, so a
+// sequential reader of data costs one lseek per run, not per read. Holes are asked afresh each
+// time: if the file shrinks, a remembered hole would turn bytes that are gone into zeros, where a
+// remembered run of data only makes the read fail, as it must. One object per thread: lseek
+// moves the fd's file position, which nothing of ours uses (reads are positional).
 #pragma once
 
 #include <cstdint>

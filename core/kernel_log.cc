@@ -9,11 +9,13 @@ namespace vmcorefs {
 namespace {
 
 constexpr uint64_t page_size = 4096;
-// Bounds on what the guest says about its buffers, which vmcorefs reads whole: Linux's default is
-// 128 KiB of text and a few MiB are common (log_buf_len=); Linux would allow 2 GiB, which no guest
-// uses and a damaged ring would make vmcorefs allocate. Structures are a few dozen bytes.
-constexpr unsigned max_size_bits = 27;
-constexpr uint64_t max_log_bytes = uint64_t{256} << 20; // text, descriptors and infos together
+// log_buf_len= takes at most 2 GiB: a larger size is damage.
+constexpr unsigned max_size_bits = 31;
+// What vmcorefs reads whole (text, descriptors and infos together): Linux's default log is 128
+// KiB of text and a few MiB are common; a 64 MiB log_buf_len= needs 288 MiB with its descriptors.
+constexpr uint64_t max_log_bytes = uint64_t{512} << 20;
+// Structures are a few dozen bytes: a size or offset in VMCOREINFO above this is damage, and
+// below it sums of a few of them cannot wrap around.
 constexpr uint64_t max_struct_size = 4096;
 
 // Guest memory read page by page: a page that cannot be read is marked absent, never zeros, and
@@ -58,19 +60,23 @@ private:
 	std::vector<bool> present_; // per page of the guest
 };
 
-// The VMCOREINFO entries a decoder needs, each checked for presence once.
+// The VMCOREINFO entries a decoder needs, each checked once: present, and a structure's size or a
+// member's offset no larger than max_struct_size.
 class Entries {
 public:
 	explicit Entries(const std::string &text) : text_(text) {}
 	uint64_t get(const std::string &key)
 	{
-		int base = key.rfind("SYMBOL(", 0) == 0 ? 16 : 10;
-		auto v = vmcoreinfo_number(text_, key, base);
+		bool address = key.rfind("SYMBOL(", 0) == 0;
+		auto v = vmcoreinfo_number(text_, key, address ? 16 : 10);
 		if (!v && missing.empty())
 			missing = key;
+		if (v && !address && *v > max_struct_size && oversized.empty())
+			oversized = key;
 		return v.value_or(0);
 	}
-	std::string missing; // the first entry asked for and not there
+	std::string missing;   // the first entry asked for and not there
+	std::string oversized; // the first size or offset above max_struct_size
 
 private:
 	const std::string &text_;
@@ -86,6 +92,13 @@ std::optional<uint64_t> read_u64(const KernelReader &read, uint64_t vaddr, std::
 		return std::nullopt;
 	}
 	return load_le<uint64_t>(raw);
+}
+
+std::string too_large(uint64_t bytes)
+{
+	return "the log is too large to read (" + std::to_string(bytes >> 20) +
+	       " MiB with its bookkeeping; vmcorefs reads up to " +
+	       std::to_string(max_log_bytes >> 20) + " MiB)";
 }
 
 std::string damaged(uint64_t count, const char *what)
@@ -146,12 +159,11 @@ KernelLog LocklessDecoder::decode()
 	ts_offset_ = e_.get("OFFSET(printk_info.ts_nsec)");
 	text_len_offset_ = e_.get("OFFSET(printk_info.text_len)");
 	if (!e_.missing.empty()) {
-		log.problem = "VMCOREINFO has no " + e_.missing;
+		log.problem = vmcoreinfo_lacks(e_.missing);
 		return log;
 	}
 	// Every offset lies inside its structure; the structures are small.
-	bool fits = rb_size <= max_struct_size && desc_size_ <= max_struct_size &&
-		    info_size_ <= max_struct_size;
+	bool fits = e_.oversized.empty();
 	for (uint64_t end : {desc_ring + count_bits + 4, desc_ring + descs_at + 8,
 			     desc_ring + infos_at + 8, desc_ring + head_at + counter + 8,
 			     desc_ring + tail_at + counter + 8, text_ring + size_bits + 4,
@@ -176,10 +188,14 @@ KernelLog LocklessDecoder::decode()
 	}
 	uint64_t cbits = rb.load<uint32_t>(desc_ring + count_bits);
 	uint64_t sbits = rb.load<uint32_t>(text_ring + size_bits);
-	if (sbits > max_size_bits || cbits > sbits ||
-	    (uint64_t{1} << cbits) * (desc_size_ + info_size_) + (uint64_t{1} << sbits) > max_log_bytes) {
+	if (sbits > max_size_bits || cbits > sbits) {
 		log.problem = "the printk ring buffer's sizes are invalid (2^" + std::to_string(cbits) +
 			      " records, 2^" + std::to_string(sbits) + " bytes)";
+		return log;
+	}
+	uint64_t total = (uint64_t{1} << cbits) * (desc_size_ + info_size_) + (uint64_t{1} << sbits);
+	if (total > max_log_bytes) {
+		log.problem = too_large(total);
 		return log;
 	}
 	count_ = uint64_t{1} << cbits;
@@ -286,10 +302,10 @@ KernelLog legacy_log(const std::string &vmcoreinfo, const KernelReader &read)
 	uint64_t text_len_at = e.get("OFFSET(" + type + ".text_len)");
 	uint64_t dict_len_at = e.get("OFFSET(" + type + ".dict_len)");
 	if (!e.missing.empty()) {
-		log.problem = "VMCOREINFO has no " + e.missing;
+		log.problem = vmcoreinfo_lacks(e.missing);
 		return log;
 	}
-	if (header > max_struct_size || ts_at + 8 > header || len_at + 2 > header ||
+	if (!e.oversized.empty() || ts_at + 8 > header || len_at + 2 > header ||
 	    text_len_at + 2 > header || dict_len_at + 2 > header) {
 		log.problem = "VMCOREINFO's printk_log size and offsets do not fit together";
 		return log;
@@ -313,26 +329,33 @@ KernelLog legacy_log(const std::string &vmcoreinfo, const KernelReader &read)
 		log.problem = "log_buf's length and indices are invalid";
 		return log;
 	}
+	if (buf_len > max_log_bytes) {
+		log.problem = too_large(buf_len);
+		return log;
+	}
 	GuestBuffer data(read, *buf, buf_len);
 	uint64_t damaged_records = 0;
-	// Each step moves forward or wraps to 0 once per lap: at most buf_len / header steps a lap.
-	uint64_t index = first, steps = 0, limit = 2 * (buf_len / std::max<uint64_t>(header, 1) + 1);
-	for (; index != next && steps < limit; ++steps) {
-		if (!data.has(index, header)) {
-			if (index + header > buf_len) // no room for a header: the writer wrapped
-				index = 0;
-			else
-				break; // unreadable: said as the buffer's error
-			continue;
-		}
-		uint64_t len = data.load<uint16_t>(index + len_at);
-		if (len == 0) {
+	// From first to next, wrapping to the start of the buffer once if first lies after next
+	// and never otherwise; every record moves forward (len > 0). A record that would step over
+	// next, or a second wrap, means the walk lost its way.
+	uint64_t index = first;
+	bool may_wrap = first > next;
+	while (index != next) {
+		bool no_room = index + header > buf_len; // for a header: the writer wrapped
+		if (!no_room && !data.has(index, header))
+			break; // unreadable: said as the buffer's error
+		if (no_room || data.load<uint16_t>(index + len_at) == 0) {
+			if (!may_wrap)
+				break;
+			may_wrap = false;
 			index = 0;
 			continue;
 		}
+		uint64_t len = data.load<uint16_t>(index + len_at);
 		uint64_t text_len = data.load<uint16_t>(index + text_len_at);
 		uint64_t dict_len = data.load<uint16_t>(index + dict_len_at);
-		if (len < header + text_len + dict_len || !data.has(index, len)) {
+		if (len < header + text_len + dict_len || !data.has(index, len) ||
+		    (index < next && index + len > next)) {
 			++damaged_records;
 			break; // the next record's place is unknown
 		}

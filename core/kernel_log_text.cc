@@ -40,13 +40,21 @@ constexpr size_t context_lines = 5;
 
 } // namespace
 
+std::string log_seconds(uint64_t ts_nsec)
+{
+	return format("%llu.%06llu", static_cast<unsigned long long>(ts_nsec / 1000000000),
+		      static_cast<unsigned long long>(ts_nsec % 1000000000 / 1000));
+}
+
 std::string format_dmesg(const KernelLog &log)
 {
 	std::string out;
 	for (const LogRecord &r : log.records) {
-		std::string prefix = format("[%5llu.%06llu] ",
-					    static_cast<unsigned long long>(r.ts_nsec / 1000000000),
-					    static_cast<unsigned long long>(r.ts_nsec % 1000000000 / 1000));
+		// Seconds padded to five digits before the point, as makedumpfile's "[%5lu.%06lu] ".
+		std::string seconds = log_seconds(r.ts_nsec);
+		size_t whole = seconds.find('.');
+		std::string prefix =
+			"[" + std::string(whole < 5 ? 5 - whole : 0, ' ') + seconds + "] ";
 		out += prefix;
 		for (unsigned char c : r.text) {
 			if (c == '\n')

@@ -1,6 +1,6 @@
-// What is shown of the guest kernel's log: the dmesg text, in the format of makedumpfile
-// --dump-dmesg (which crash's `log` shares), and the panic line, found as crash finds the one its
-// `sys` command prints.
+// What is shown of the guest kernel's log: the dmesg text, with the lines and timestamps of crash's
+// `log` and makedumpfile 1.7.2's --dump-dmesg (bytes that are not text as \xHH, where crash prints
+// '.'), and the panic line, found as crash finds the one its `sys` command prints.
 #pragma once
 
 #include <cstdint>
@@ -11,6 +11,9 @@
 #include "kernel_log.h"
 
 namespace vmcorefs {
+
+// A log timestamp as seconds with microseconds, "3.326848", as dmesg tools print it.
+std::string log_seconds(uint64_t ts_nsec);
 
 // One line a record: "[    3.326848] message"; a newline inside a message starts a line indented
 // under the message; bytes that are neither printable nor white space are written \xNN. When the

@@ -9,8 +9,6 @@ namespace {
 constexpr uint16_t em_x86_64 = 62, em_aarch64 = 183;
 constexpr uint64_t page_size = 4096;
 constexpr unsigned page_shift = 12, index_bits = 9; // 512 eight-byte entries a table
-// x86_64: __START_KERNEL_map, where the image is mapped; physical = virtual - it + phys_base.
-constexpr uint64_t start_kernel_map = 0xffffffff80000000;
 // x86_64 entries: present, and page size (a 1 GiB or 2 MiB page at the upper levels); bits 12-51
 // are the address, less the memory-encryption bit (NUMBER(sme_mask)).
 constexpr uint64_t x86_present = 1, x86_page_size = 0x80, x86_address = 0x000ffffffffff000;
@@ -20,7 +18,7 @@ constexpr uint64_t arm64_address = 0x0000fffffffff000;
 
 Error missing(const std::string &key)
 {
-	return make_error(ErrorCode::absent, "", "VMCOREINFO has no " + key);
+	return make_error(ErrorCode::absent, "", vmcoreinfo_lacks(key));
 }
 
 Error unmapped(uint64_t vaddr)
@@ -37,13 +35,16 @@ Result<KernelMemory> KernelMemory::open(uint16_t elf_machine, const std::string 
 {
 	auto number = [&](const char *key, int base) { return vmcoreinfo_number(vmcoreinfo, key, base); };
 	if (elf_machine == em_x86_64) {
+		// init_level4_pgt before Linux 4.13; NUMBER(phys_base) since 4.10.
 		auto pgt = number("SYMBOL(init_top_pgt)", 16);
+		if (!pgt)
+			pgt = number("SYMBOL(init_level4_pgt)", 16);
 		auto phys_base = number("NUMBER(phys_base)", 10);
 		if (!pgt || !phys_base)
 			return missing(!pgt ? "SYMBOL(init_top_pgt)" : "NUMBER(phys_base)");
 		KernelMemory memory(Walk::x86_64, std::move(physical));
 		// Unsigned wrap-around does the signed arithmetic (phys_base may be negative).
-		memory.root_ = *pgt - start_kernel_map + *phys_base;
+		memory.root_ = *pgt - x86_64_start_kernel_map + *phys_base;
 		memory.levels_ = number("NUMBER(pgtable_l5_enabled)", 10).value_or(0) == 1 ? 5 : 4;
 		memory.address_mask_ = x86_address & ~number("NUMBER(sme_mask)", 10).value_or(0);
 		return memory;
@@ -147,13 +148,6 @@ Result<void> KernelMemory::read(uint64_t vaddr, void *dst, size_t length) const
 		out += n, vaddr += n, length -= n;
 	}
 	return {};
-}
-
-Result<uint64_t> KernelMemory::read_u64(uint64_t vaddr) const
-{
-	std::byte raw[8];
-	VMCOREFS_TRY(read(vaddr, raw, sizeof raw));
-	return load_le<uint64_t>(raw);
 }
 
 } // namespace vmcorefs

@@ -21,7 +21,7 @@ using PhysicalReader = std::function<Result<void>(uint64_t paddr, void *dst, siz
 class KernelMemory {
 public:
 	// elf_machine is guest.vmcore's: EM_X86_64 (4- and 5-level paging, NUMBER(pgtable_l5_enabled))
-	// or EM_AARCH64 (4 KiB pages, 39- to 48-bit virtual addresses). unsupported for any other,
+	// or EM_AARCH64 (4 KiB pages, 25- to 48-bit virtual addresses). unsupported for any other,
 	// absent when VMCOREINFO lacks what the walk needs.
 	static Result<KernelMemory> open(uint16_t elf_machine, const std::string &vmcoreinfo,
 					 PhysicalReader physical);
@@ -30,7 +30,6 @@ public:
 	Result<uint64_t> translate(uint64_t vaddr) const;
 	// Copies length bytes at vaddr, page by page.
 	Result<void> read(uint64_t vaddr, void *dst, size_t length) const;
-	Result<uint64_t> read_u64(uint64_t vaddr) const;
 
 private:
 	enum class Walk : uint8_t { x86_64, aarch64 };
@@ -42,7 +41,7 @@ private:
 	Walk walk_;
 	PhysicalReader physical_;
 	uint64_t root_ = 0;         // guest-physical address of the top-level table
-	unsigned levels_ = 4;       // x86_64: 4 or 5; arm64: 3 or 4
+	unsigned levels_ = 4;       // x86_64: 4 or 5; arm64: 2 to 4
 	unsigned va_bits_ = 48;     // arm64: the kernel half's width (64 - TCR_EL1.T1SZ)
 	uint64_t address_mask_ = 0; // the bits of an entry that hold a physical address
 };

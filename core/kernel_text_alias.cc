@@ -7,7 +7,6 @@
 namespace vmcorefs {
 namespace {
 
-constexpr uint64_t start_kernel_map = 0xffffffff80000000;
 // The kernel text mapping's size with KASLR (KERNEL_IMAGE_SIZE); KERNELOFFSET says KASLR is built.
 constexpr uint64_t kernel_image_size = 1ull << 30;
 
@@ -45,10 +44,10 @@ std::optional<MemoryAlias> x86_64_kernel_text_alias(const std::string &vmcoreinf
 	auto phys_base = vmcoreinfo_number(vmcoreinfo, "NUMBER(phys_base)", 10);
 	auto offset = vmcoreinfo_number(vmcoreinfo, "KERNELOFFSET", 16);
 	auto stext = vmcoreinfo_number(vmcoreinfo, "SYMBOL(_stext)", 16);
-	if (!phys_base || !offset || !stext || *stext < start_kernel_map)
+	if (!phys_base || !offset || !stext || *stext < x86_64_start_kernel_map)
 		return std::nullopt;
 	// Unsigned wrap-around does the signed arithmetic: physical = virtual - map + phys_base.
-	uint64_t text = *stext - start_kernel_map + *phys_base;
+	uint64_t text = *stext - x86_64_start_kernel_map + *phys_base;
 	auto segment = std::find_if(map.segments.begin(), map.segments.end(),
 				    [&](const GuestSegment &s) { return s.start <= text && text < s.end; });
 	if (segment == map.segments.end())
@@ -60,7 +59,7 @@ std::optional<MemoryAlias> x86_64_kernel_text_alias(const std::string &vmcoreinf
 	uint64_t end = std::min<uint64_t>(segment->end, std::max<int64_t>(map_end, 0));
 	if (start >= end)
 		return std::nullopt;
-	return MemoryAlias{start - *phys_base + start_kernel_map, start, end - start};
+	return MemoryAlias{start - *phys_base + x86_64_start_kernel_map, start, end - start};
 }
 
 } // namespace vmcorefs

@@ -34,4 +34,9 @@ std::optional<uint64_t> vmcoreinfo_number(const std::string &text, const std::st
 	return v;
 }
 
+std::string vmcoreinfo_lacks(const std::string &key)
+{
+	return "VMCOREINFO has no " + key;
+}
+
 } // namespace vmcorefs

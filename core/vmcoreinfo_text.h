@@ -10,6 +10,13 @@
 
 namespace vmcorefs {
 
+// x86_64's __START_KERNEL_map, where the kernel image is mapped: an image address's physical
+// address is vaddr - x86_64_start_kernel_map + NUMBER(phys_base).
+inline constexpr uint64_t x86_64_start_kernel_map = 0xffffffff80000000;
+
+// "VMCOREINFO has no KEY": what every reader of VMCOREINFO says of an entry it needs.
+std::string vmcoreinfo_lacks(const std::string &key);
+
 // The value of "KEY=" in VMCOREINFO text, if present.
 std::optional<std::string> vmcoreinfo_value(const std::string &text, const std::string &key);
 

@@ -5,6 +5,9 @@
 #include <cstdio>
 #include <cstdlib>
 #include <getopt.h>
+#include <string>
+
+#include "mount_readahead.h"
 
 namespace vmcorefs {
 namespace {
@@ -21,6 +24,7 @@ enum LongOnly {
 	opt_pid,
 	opt_freeze,
 	opt_json,
+	opt_readahead,
 };
 
 const struct option long_options[] = {
@@ -40,6 +44,7 @@ const struct option long_options[] = {
 	{"pid", required_argument, nullptr, opt_pid},
 	{"freeze", no_argument, nullptr, opt_freeze},
 	{"json", no_argument, nullptr, opt_json},
+	{"readahead", required_argument, nullptr, opt_readahead},
 	{nullptr, 0, nullptr, 0},
 };
 
@@ -57,6 +62,17 @@ pid_t parse_pid(const char *text)
 	if (errno || end == text || *end || value <= 0 || value > INT_MAX)
 		return 0;
 	return static_cast<pid_t>(value);
+}
+
+// A --readahead size in KiB, or std::nullopt for anything else.
+std::optional<unsigned> parse_readahead(const char *text)
+{
+	char *end;
+	errno = 0;
+	unsigned long value = std::strtoul(text, &end, 10);
+	if (errno || end == text || *end || *text == '-' || value > max_readahead_kib)
+		return std::nullopt;
+	return static_cast<unsigned>(value);
 }
 
 // Applies one option; false for an option getopt itself rejected.
@@ -80,6 +96,7 @@ bool apply_option(int c, Options &o)
 	case opt_pid: o.load.pid = parse_pid(optarg); break;
 	case opt_freeze: o.freeze = true; break;
 	case opt_json: o.json = true; break;
+	case opt_readahead: o.readahead_kib = parse_readahead(optarg); break;
 	default: return false;
 	}
 	return true;
@@ -101,6 +118,9 @@ Result<Options> parse_command_line(int argc, char **argv)
 		if (c == opt_pid && !o.load.pid)
 			return usage_error(std::string("--pid needs a process ID, not '") + optarg +
 					   "'");
+		if (c == opt_readahead && !o.readahead_kib)
+			return usage_error("--readahead needs a size in KiB from 0 to " +
+					   std::to_string(max_readahead_kib) + ", not '" + optarg + "'");
 	}
 	if (o.mode == Mode::help || o.mode == Mode::version)
 		return o;
@@ -112,6 +132,8 @@ Result<Options> parse_command_line(int argc, char **argv)
 		return usage_error("--json goes with --info");
 	if (o.json && o.verbose)
 		return usage_error("--json and --verbose exclude each other");
+	if (o.readahead_kib && o.mode != Mode::mount)
+		return usage_error("--readahead goes with a mount");
 	if (o.load.debug_dirs.empty())
 		o.load.debug_dirs.emplace_back("/usr/lib/debug");
 	// The guest comes from CORE, or with --pid from the live process, which takes its place.
@@ -189,6 +211,9 @@ void print_help(const char *argv0)
 		"  -o OPT[,OPT...]        FUSE mount options, e.g. allow_other\n"
 		"  --world-readable       files readable by every user (mode 0444); by default\n"
 		"                         they have the core's owner and read permissions\n"
+		"  --readahead=KIB        how far the kernel reads ahead in the mount's files, and\n"
+		"                         so the size of its READs (default 1024; raising it above\n"
+		"                         the kernel's 128 needs root)\n"
 		"\n"
 		"Other:\n"
 		"  -v, --verbose          with --info: where debug info came from, DWARF names used\n"

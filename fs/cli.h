@@ -2,6 +2,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -25,6 +26,7 @@ struct Options {
 	bool json = false;        // --json: --info prints info.json
 	bool world_readable = false; // --world-readable
 	bool freeze = false;         // --freeze: hold every thread of the --pid process
+	std::optional<unsigned> readahead_kib; // --readahead=KIB
 	std::vector<std::string> fuse_options; // -o, passed to FUSE
 };
 

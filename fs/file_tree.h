@@ -5,9 +5,11 @@
 //	blocks/<start>-<end>    one per guest segment
 //	ramblocks/<idstr>       one per QEMU RAMBlock, idstr escaped (ramblock_file_name)
 //
-// Every file is an ExtentTable; nothing changes after build() but the texts, each made once under
-// std::call_once, so any number of FUSE worker threads read the tree without locks. Inode numbers are node indices plus one, which makes the
-// root FUSE_ROOT_ID (1) without fs/ code having to map between the two.
+// A file's content is an ExtentTable. Nothing changes after build() but the texts, each made once
+// under std::call_once (threads that ask meanwhile wait for it; if making it throws, the request
+// fails at the FUSE boundary and the next one tries again), so FUSE worker threads read the tree
+// without locks of their own. Inode numbers are node indices plus one, which makes the root
+// FUSE_ROOT_ID (1) without fs/ code having to map between the two.
 #pragma once
 
 #include <cstdint>

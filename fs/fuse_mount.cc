@@ -13,6 +13,7 @@
 #include <string_view>
 #include <thread>
 
+#include "log.h"
 #include "stderr_capture.h"
 #include "string_format.h"
 
@@ -155,6 +156,12 @@ FuseMount::mount(const FileTree &tree, const MemorySource &core, const MountSett
 		return mount_error(m->mountpoint_, "cannot mount a FUSE file system",
 				   one_line(capture.finish()));
 	std::fputs(capture.finish().c_str(), stderr);
+	// Now, before serve() answers INIT (mount_readahead.h). Only root may write the bdi: anyone
+	// else keeps the kernel's window, which only a chosen --readahead is told about.
+	m->context_.max_readahead = settings.readahead_kib * 1024;
+	auto readahead = raise_mount_readahead(m->mountpoint_, settings.readahead_kib);
+	if (!readahead && settings.readahead_given)
+		log_line(readahead.error().to_string());
 	return m;
 }
 

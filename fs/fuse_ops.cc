@@ -372,8 +372,13 @@ struct Guarded<operation> {
 void do_init(void *userdata, fuse_conn_info *conn)
 {
 	// libfuse insists that init() repeats a max_read given as a mount option.
-	if (unsigned max_read = static_cast<ServeContext *>(userdata)->max_read)
-		conn->max_read = max_read;
+	const ServeContext &ctx = *static_cast<ServeContext *>(userdata);
+	if (ctx.max_read)
+		conn->max_read = ctx.max_read;
+	// The kernel's readahead window is the smaller of this and the mount's bdi, which
+	// FuseMount::mount has set by now (mount_readahead.h); libfuse offers the bdi's value at
+	// mount time, the kernel's default, unless told otherwise.
+	conn->max_readahead = ctx.max_readahead;
 	// Requests are small; receiving them by splice would cost a pipe round trip each.
 	conn->want &= ~FUSE_CAP_SPLICE_READ;
 	// Replies are iovecs into the core's mapping, never spliced: splicing lost with 1 MiB READs

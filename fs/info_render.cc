@@ -102,11 +102,6 @@ KernelFacts kernel_facts(const GuestMemoryMap &map, const KernelLog &log)
 		vmcoreinfo_number(map.vmcoreinfo, "CRASHTIME", 10), find_panic(log)};
 }
 
-std::string seconds(uint64_t ts_nsec)
-{
-	return format("%" PRIu64 ".%06" PRIu64, ts_nsec / 1000000000, ts_nsec % 1000000000 / 1000);
-}
-
 std::string render_kernel(const GuestMemoryMap &map, const KernelLog &log)
 {
 	KernelFacts facts = kernel_facts(map, log);
@@ -120,7 +115,7 @@ std::string render_kernel(const GuestMemoryMap &map, const KernelLog &log)
 	}
 	if (facts.panic) {
 		out += "panic:       " + printable(facts.panic->line) + "\n";
-		out += "             logged " + seconds(facts.panic->ts_nsec) + " s after boot" +
+		out += "             logged " + log_seconds(facts.panic->ts_nsec) + " s after boot" +
 		       (facts.panic->before.empty() ? "\n" : ", after:\n");
 		for (const auto &line : facts.panic->before)
 			out += "               " + printable(line) + "\n";

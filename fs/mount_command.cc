@@ -37,7 +37,9 @@ int run_mount(const Options &options)
 	report_guest(*guest, tree->warnings());
 
 	MountSettings settings{options.mountpoint, options.fuse_options, options.debug,
-			       options.world_readable};
+			       options.world_readable,
+			       options.readahead_kib.value_or(default_readahead_kib),
+			       options.readahead_kib.has_value()};
 	auto mount = FuseMount::mount(*tree, guest->core->source(), settings);
 	if (!mount)
 		return fail(mount.error());

@@ -1,14 +1,19 @@
 // libFuzzer target for the guest kernel log decoders: any bytes as the guest kernel's memory.
 // The first byte chooses the format (its low bit: the lockless ring buffer of Linux 6.1, or
-// log_buf's records of Linux 5.4, with their VMCOREINFO); the rest is memory seen at every kernel
-// address from 0xffff800000000000 up, wrapping around its length, so that any pointer the
-// fuzzer writes leads somewhere. Lower addresses are absent. Decoding must never crash, read out
-// of bounds or allocate without bound, and what it returns must keep its promises (a failed check
+// log_buf's records of Linux 5.4, with their VMCOREINFO) and whether VMCOREINFO is damaged too
+// (bit 1: the next byte picks one of its entries and the 8 after it give that entry's value, as
+// the kernel would print it: a size or offset may then be negative or huge). The rest is memory
+// that every kernel address (0xffff800000000000 and up) reads a byte of: address A reads byte
+// (A - SYMBOL) mod its length, the difference taken as unsigned, so that any pointer the fuzzer
+// writes leads somewhere. Lower addresses are absent. Decoding must never crash, read out of
+// bounds or allocate without bound, and what it returns must keep its promises (a failed check
 // is a finding, via __builtin_trap): records hold at most 65535 bytes of text (u16 lengths), a
 // decoder that left records out says so, and the texts made from the log are whole lines.
 #include <cstdint>
+#include <cstdio>
 #include <cstring>
 #include <string>
+#include <vector>
 
 #include "kernel_log.h"
 #include "kernel_log_text.h"
@@ -46,15 +51,46 @@ const std::string legacy =
 	"SIZE(printk_log)=16\nOFFSET(printk_log.ts_nsec)=0\nOFFSET(printk_log.len)=8\n"
 	"OFFSET(printk_log.text_len)=10\nOFFSET(printk_log.dict_len)=12\n";
 
+// vmcoreinfo with entry number `pick` (of its lines, modulo their count) set to `value`: hex for a
+// SYMBOL(), signed decimal otherwise, as the kernel prints them.
+std::string damage(const std::string &vmcoreinfo, uint8_t pick, uint64_t value)
+{
+	std::vector<std::string> lines;
+	for (size_t at = 0, end; at < vmcoreinfo.size(); at = end + 1) {
+		end = vmcoreinfo.find('\n', at);
+		lines.push_back(vmcoreinfo.substr(at, end - at));
+	}
+	std::string &line = lines[pick % lines.size()];
+	char number[32];
+	if (line.rfind("SYMBOL(", 0) == 0)
+		std::snprintf(number, sizeof number, "%llx", static_cast<unsigned long long>(value));
+	else
+		std::snprintf(number, sizeof number, "%lld", static_cast<long long>(value));
+	line = line.substr(0, line.find('=') + 1) + number;
+	std::string out;
+	for (const auto &l : lines)
+		out += l + "\n";
+	return out;
+}
+
 } // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	if (size < 2)
 		return 0;
-	const std::string &vmcoreinfo = data[0] & 1 ? legacy : lockless;
-	const uint8_t *memory = data + 1;
-	uint64_t length = size - 1;
+	std::string vmcoreinfo = data[0] & 1 ? legacy : lockless;
+	size_t header = 1;
+	if ((data[0] & 2) && size >= 11) {
+		uint64_t value;
+		std::memcpy(&value, data + 2, sizeof value);
+		vmcoreinfo = damage(vmcoreinfo, data[1], value);
+		header = 10;
+	}
+	if (size <= header)
+		return 0;
+	const uint8_t *memory = data + header;
+	uint64_t length = size - header;
 	KernelReader read = [&](uint64_t vaddr, void *dst, size_t n) -> Result<void> {
 		if (vaddr < kernel_half)
 			return make_error(ErrorCode::absent, "", "absent", vaddr);

@@ -282,6 +282,8 @@ input_pid-not-a-number() { core= args=(--pid=12ab); }
 input_freeze-without-pid() { copy_qemu_core; args=(--freeze); }
 input_json-without-info() { copy_qemu_core; args=(--json); }
 input_json-and-verbose() { copy_qemu_core; args=(--info --json -v); }
+input_readahead-not-a-size() { copy_qemu_core; args=(--readahead=1M); }
+input_readahead-with-info() { copy_qemu_core; args=(--info --readahead=512); }
 input_pid-not-qemu() { a_sleeping_process; args=(--pid=$sleeper); }
 after_pid-not-qemu() { after_sleeper; }
 # A process that has exited and is not yet reaped: its child exits, and the parent, having become

@@ -12,6 +12,7 @@
 #include <set>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <sys/xattr.h>
@@ -369,6 +370,24 @@ TEST_F(FuseMountTest, SeekFindsTheCoresHoles)
 	EXPECT_EQ(lseek(fd, memory + 10 * page, SEEK_DATA), -1);
 	EXPECT_EQ(errno, ENXIO);
 	::close(fd);
+}
+
+// The mount's readahead window: read_ahead_kb of its bdi, named by the device number stat gives
+// (which also waits for INIT to be answered, the step that could have lowered the window again).
+TEST_F(FuseMountTest, ReadsAheadAMebibyte)
+{
+	struct stat st;
+	ASSERT_EQ(stat(mnt_.c_str(), &st), 0);
+	std::string bdi = "/sys/class/bdi/" + std::to_string(major(st.st_dev)) + ":" +
+			  std::to_string(minor(st.st_dev)) + "/read_ahead_kb";
+	Bytes value = read_file(bdi);
+	ASSERT_FALSE(value.empty()) << bdi;
+	unsigned kib = static_cast<unsigned>(std::stoul(std::string(value.begin(), value.end())));
+	// Only root may raise a bdi's window; anyone else keeps the kernel's default.
+	if (geteuid() == 0)
+		EXPECT_EQ(kib, 1024u);
+	else
+		EXPECT_LE(kib, 1024u);
 }
 
 std::string daemon_log(const std::string &log)

@@ -2,6 +2,7 @@
 // both rings, a text block stored from the data ring's start, descriptors being written or
 // recycled, damaged indices and positions, memory that is absent) and log_buf's records; then
 // the dmesg text and the panic line made from them.
+#include <cstring>
 #include <map>
 
 #include <gtest/gtest.h>
@@ -182,7 +183,8 @@ TEST(KernelLog, ReadsRecordsInOrder)
 	writer.add("sysrq: Trigger a crash", 3326848123);
 	KernelLog log = read_kernel_log(lockless_vmcoreinfo, image.reader());
 	EXPECT_EQ(log.problem, "");
-	EXPECT_EQ(texts(log), (std::vector<std::string>{"Linux version 6.1.0", "Command line: console=ttyS0",
+	EXPECT_EQ(texts(log), (std::vector<std::string>{"Linux version 6.1.0",
+						       "Command line: console=ttyS0",
 						       "sysrq: Trigger a crash"}));
 	EXPECT_EQ(format_dmesg(log), "[    0.000000] Linux version 6.1.0\n"
 				     "[    0.001500] Command line: console=ttyS0\n"
@@ -318,7 +320,8 @@ struct LegacyRecord {
 
 // Writes records at offset 0 of a buffer of size bytes, from `start`, wrapping with a zero
 // header as the kernel does; returns the index after the last one.
-uint32_t write_legacy(std::vector<std::byte> &buf, uint32_t start, const std::vector<LegacyRecord> &records)
+uint32_t write_legacy(std::vector<std::byte> &buf, uint32_t start,
+		      const std::vector<LegacyRecord> &records)
 {
 	uint32_t index = start;
 	for (const auto &r : records) {
@@ -344,7 +347,8 @@ TEST(KernelLog, LegacyRecordsWrapWithAZeroHeader)
 	const uint64_t buf_at = 0xffffffff83000000;
 	auto &buf = image.region(buf_at, 160);
 	uint32_t first = 96;
-	uint32_t next = write_legacy(buf, first, {{"early", "", 1000}, {"pci", std::string("SUBSYSTEM=pci\0DEVICE=+pci:0", 27), 2000},
+	std::string dict("SUBSYSTEM=pci\0DEVICE=+pci:0", 27);
+	uint32_t next = write_legacy(buf, first, {{"early", "", 1000}, {"pci", dict, 2000},
 						  {"after the wrap", "", 3000000000}});
 	image.put_u64(0xffffffff82000000, buf_at);
 	image.put_u64(0xffffffff82000008, 160);
@@ -376,6 +380,60 @@ TEST(KernelLog, LegacyRecordTooShortForItsTextStopsTheWalk)
 	EXPECT_EQ(log.problem, "the log could not be followed to its end; 1 damaged records left out");
 }
 
+// A next index that no record lands on (damage, or a record being written): the walk stops at
+// it instead of going round the buffer again, so no record is printed twice.
+TEST(KernelLog, LegacyRecordSteppingOverTheEndStopsTheWalk)
+{
+	KernelImage image;
+	const uint64_t buf_at = 0xffffffff83000000;
+	auto &buf = image.region(buf_at, 128);
+	write_legacy(buf, 0, {{"one", "", 1}, {"two", "", 2}, {"three", "", 3}, {"four", "", 4}});
+	image.put_u64(0xffffffff82000000, buf_at);
+	image.put_u64(0xffffffff82000008, 128);
+	image.put_u64(0xffffffff82000010, 0);
+	image.put_u64(0xffffffff82000018, 40); // inside the second record (24 bytes each)
+	KernelLog log = read_kernel_log(legacy_vmcoreinfo, image.reader());
+	EXPECT_EQ(texts(log), (std::vector<std::string>{"one"}));
+	EXPECT_EQ(log.problem, "the log could not be followed to its end; 1 damaged records left out");
+}
+
+// Offsets are parsed as numbers the guest wrote: one that is negative (a huge unsigned value)
+// must not wrap a bounds check around and send a read outside the structure.
+TEST(KernelLog, HugeOrNegativeOffsetsAreRefused)
+{
+	KernelImage image;
+	RingWriter writer(image, 4, 10);
+	writer.add("one", 1);
+	for (const char *entry :
+	     {"OFFSET(prb_desc_ring.count_bits)=0\n", "OFFSET(printk_info.ts_nsec)=8\n"}) {
+		std::string wrong = lockless_vmcoreinfo;
+		std::string key(entry, std::strchr(entry, '=') + 1);
+		wrong.replace(wrong.find(entry), std::strlen(entry), key + "-8\n");
+		KernelLog log = read_kernel_log(wrong, image.reader());
+		EXPECT_TRUE(log.records.empty()) << key;
+		EXPECT_EQ(log.problem, "VMCOREINFO's printk structure sizes and offsets do not fit together")
+			<< key;
+	}
+	std::string legacy = legacy_vmcoreinfo;
+	legacy.replace(legacy.find("OFFSET(printk_log.ts_nsec)=0"), 28, "OFFSET(printk_log.ts_nsec)=-8");
+	EXPECT_EQ(read_kernel_log(legacy, image.reader()).problem,
+		  "VMCOREINFO's printk_log size and offsets do not fit together");
+}
+
+// A log larger than vmcorefs reads whole is said to be so, not called damaged.
+TEST(KernelLog, ALogTooLargeToReadIsSaidToBe)
+{
+	KernelImage image;
+	RingWriter writer(image, 2, 10);
+	writer.add("one", 1);
+	writer.set_u32(0, 23); // 2^23 descriptors and infos: 896 MiB
+	writer.set_u32(48, 28);
+	KernelLog log = read_kernel_log(lockless_vmcoreinfo, image.reader());
+	EXPECT_TRUE(log.records.empty());
+	EXPECT_EQ(log.problem, "the log is too large to read (1152 MiB with its bookkeeping; "
+			       "vmcorefs reads up to 512 MiB)");
+}
+
 TEST(KernelLogText, ContinuationLinesAndBytesThatAreNotText)
 {
 	KernelLog log{{{12345678901, "first line\nsecond\tline\x1b[31m\xc3"}}, ""};
@@ -393,13 +451,15 @@ TEST(KernelLogText, PanicLineAsCrashChoosesIt)
 	ASSERT_TRUE(panic);
 	EXPECT_EQ(panic->line, "Kernel panic - not syncing: Fatal exception");
 	EXPECT_EQ(panic->ts_nsec, 5u);
-	EXPECT_EQ(panic->before, (std::vector<std::string>{"one", "two", "Oops: 0002 [#1] PREEMPT SMP NOPTI",
-							   "CPU: 0 PID: 1 Comm: sh"}));
+	EXPECT_EQ(panic->before,
+		  (std::vector<std::string>{"one", "two", "Oops: 0002 [#1] PREEMPT SMP NOPTI",
+					    "CPU: 0 PID: 1 Comm: sh"}));
 	// Without the panic line, the oops is the reason; with neither, the fallback phrases.
 	log.records.erase(log.records.begin() + 4);
 	EXPECT_EQ(find_panic(log)->line, "Oops: 0002 [#1] PREEMPT SMP NOPTI");
 	EXPECT_FALSE(find_panic(KernelLog{{{1, "all is well"}}, ""}));
-	EXPECT_EQ(find_panic(KernelLog{{{1, "a\nKernel panic at last"}}, ""})->line, "Kernel panic at last");
+	EXPECT_EQ(find_panic(KernelLog{{{1, "a\nKernel panic at last"}}, ""})->line,
+		  "Kernel panic at last");
 }
 
 } // namespace

@@ -115,6 +115,21 @@ TEST(KernelMemory, X86NeedsItsVmcoreinfo)
 	EXPECT_EQ(other.error().code, ErrorCode::unsupported);
 }
 
+// Linux 4.10 to 4.12 name the root init_level4_pgt.
+TEST(KernelMemory, X86RootUnderItsOldName)
+{
+	PhysicalMemory mem;
+	const uint64_t pml4 = 0x10000, pdpt = 0x11000;
+	uint64_t huge = 0xffff888040000000;
+	mem.set(pml4 + 8 * x86_index(huge, 4), pdpt | 0x63);
+	mem.set(pdpt + 8 * x86_index(huge, 3), 0x80000000 | 0xe3);
+	std::string text = x86_vmcoreinfo(pml4, 0, false);
+	text.replace(text.find("init_top_pgt"), 12, "init_level4_pgt");
+	auto memory = KernelMemory::open(62, text, mem.reader());
+	ASSERT_TRUE(memory) << memory.error().to_string();
+	EXPECT_EQ(*memory->translate(huge + 0x1234), 0x80001234u);
+}
+
 std::string arm64_vmcoreinfo(uint64_t pgd_paddr, uint64_t voffset, unsigned va_bits)
 {
 	char text[512];
