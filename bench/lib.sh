@@ -80,14 +80,15 @@ unmount_core() {
 }
 
 # Mounts CORE (with OPTIONs) and reads the ELF magic of guest.vmcore: done = readable. Prints the
-# milliseconds and the PID of the mount command (the one that loads the guest, before it detaches).
+# milliseconds and the PID of the daemon, the child the mount command forks first, which loads the
+# guest and serves (the uprobes on loading fire in it).
 timed_mount() {
-	local start=${EPOCHREALTIME/./} magic pid
-	"$vmcorefs" "${@:2}" "$1" "$mnt" >/dev/null 2>"$work/vmcorefs.log" &
-	pid=$!
-	wait "$pid" || { cat "$work/vmcorefs.log" >&2; return 1; }
+	local start=${EPOCHREALTIME/./} magic ms
+	"$vmcorefs" "${@:2}" "$1" "$mnt" >/dev/null 2>"$work/vmcorefs.log" ||
+		{ cat "$work/vmcorefs.log" >&2; return 1; }
 	read -r -N 4 magic <"$mnt/guest.vmcore"
-	echo "$(since_ms "$start") $pid"
+	ms=$(since_ms "$start")
+	echo "$ms $(daemon_pid "$1")"
 	[ "$magic" = $'\x7fELF' ] || { echo "bench: $mnt/guest.vmcore is not ELF" >&2; return 1; }
 }
 
