@@ -15,6 +15,8 @@ bench_setup() {
 		VMCOREFS=$build/fs/vmcorefs
 	fi
 	vmcorefs=$(realpath "$VMCOREFS")
+	# Every figure measures a walk with QEMU's debug info unless it sets a profile cache itself.
+	export VMCOREFS_PROFILE_CACHE=
 	mkdir -p "$cache"
 	work=$(mktemp -d "$cache/$1.XXXXXX")
 	mnt=$work/mnt

@@ -104,6 +104,21 @@ while read -r g kind ms pid; do
 done <"$work/runs"
 # Ratios of the runs of one round (paste: 512m and 1t of the same i side by side).
 paste -d ' ' "$work/samples/mount_1t" "$work/samples/mount_512m" | awk '{ print $1 / $2 }' >"$work/samples/ratio_mount"
+say "figure 1: mount and --info with the layout profile cached"
+profiles=$work/profiles
+VMCOREFS_PROFILE_CACHE=$profiles "$vmcorefs" --info "$core_512m" >/dev/null # saves the profile
+for ((i = 0; i < runs; i++)); do
+	for g in 512m 1t; do
+		core_var=core_$g core=${!core_var}
+		run=$(VMCOREFS_PROFILE_CACHE=$profiles timed_mount "$core")
+		sample "mount_profile_$g" "${run% *}"
+		unmount_core "$core"
+		run=$(VMCOREFS_PROFILE_CACHE=$profiles timed_info "$core")
+		sample "info_profile_$g" "${run% *}"
+	done
+done
+paste -d ' ' "$work/samples/mount_512m" "$work/samples/mount_profile_512m" | awk '{ print $1 / $2 }' \
+	>"$work/samples/ratio_profile"
 say "figure 1: mount with all caches dropped"
 for ((i = 0; i < slow_runs; i++)); do
 	for g in 512m 1t; do
@@ -267,6 +282,11 @@ row '1 TiB guest: --info' info_1t ms
 row '1 TiB guest: debug info (uprobes)' debug_1t ms
 row '1 TiB guest: mount beyond debug info' beyond_1t ms '<' 100
 row 'ratio mount 1 TiB / 512 MiB' ratio_mount x '<' 1.5
+row '512 MiB guest: mount, profile cached' mount_profile_512m ms
+row '512 MiB guest: --info, profile cached' info_profile_512m ms
+row '1 TiB guest: mount, profile cached' mount_profile_1t ms
+row '1 TiB guest: --info, profile cached' info_profile_1t ms
+row 'ratio mount with debug info / profile cached' ratio_profile x
 row '512 MiB guest: mount, all caches dropped' cold_mount_512m ms
 row '1 TiB guest: mount, all caches dropped' cold_mount_1t ms
 echo '2. sequential dd bs=1M, 512 MiB guest.vmcore vs the same byte count of the core'

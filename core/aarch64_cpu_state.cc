@@ -85,12 +85,12 @@ Result<Enumerators> look_up_flags(QemuReader &r)
 		     {"float_flag_inexact", &flags.inexact},
 		     {"float_flag_input_denormal", &flags.input_denormal}};
 	for (auto &n : names) {
-		auto v = r.types().enumerator(n.name);
+		auto v = r.facts().enumerator(n.name);
 		if (!v)
 			return v.take_error();
 		*n.out = static_cast<uint32_t>(*v);
 	}
-	auto feature = r.types().enumerator("ARM_FEATURE_AARCH64");
+	auto feature = r.facts().enumerator("ARM_FEATURE_AARCH64");
 	if (!feature)
 		return feature.take_error();
 	flags.aarch64_feature = static_cast<uint64_t>(*feature);
@@ -113,7 +113,7 @@ Result<void> read_all(QemuReader &r, uint64_t base,
 // The element at index of an array field, as a field of its own.
 Result<Field> element(QemuReader &r, const Field &array, uint64_t index, uint64_t size = 0)
 {
-	uint64_t stride = array_stride(array.type);
+	uint64_t stride = array.stride;
 	if (stride == 0 || array.size < (index + 1) * stride)
 		return make_error(ErrorCode::bad_structure, r.core().path(),
 				  "field " + array.path + " is not an array of " +

@@ -49,7 +49,7 @@ Result<Aarch64SveReader> Aarch64SveReader::look_up(QemuReader &r)
 	for (auto [name, out] : {std::pair{"ARM_FEATURE_AARCH64", &s.aarch64_},
 				 std::pair{"ARM_FEATURE_EL2", &s.el2_},
 				 std::pair{"ARM_FEATURE_EL3", &s.el3_}}) {
-		auto v = r.types().enumerator(name);
+		auto v = r.facts().enumerator(name);
 		if (!v)
 			return v.take_error();
 		*out = static_cast<uint64_t>(*v);
@@ -133,7 +133,7 @@ Result<Aarch64Sve> Aarch64SveReader::read(QemuReader &r, uint64_t cpu, uint64_t 
 		return vq ? max_vq.take_error() : vq.take_error();
 	sve.vq = *vq;
 	sve.max_vq = static_cast<uint32_t>(*max_vq);
-	uint64_t zstride = array_stride(zregs_.type), pstride = array_stride(pregs_.type);
+	uint64_t zstride = zregs_.stride, pstride = pregs_.stride;
 	if (zregs_.size < 32 * zstride || pregs_.size < 17 * pstride || sve.vq > max_vq_limit_)
 		return bad(r, "the SVE registers of CPUARMState are not what vmcorefs expects");
 	size_t zsize = sve.vq * 16, psize = sve.vq * 2;

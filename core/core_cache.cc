@@ -15,6 +15,7 @@
 #include <xxhash.h>
 
 #include "pending_file.h"
+#include "private_cache.h"
 #include "unique_fd.h"
 
 namespace vmcorefs {
@@ -26,14 +27,6 @@ constexpr char cache_version[] = "vmcorefs-core-cache-2";
 constexpr size_t readable_name_max = 80;
 // Holds the identity an entry was made from (EntryName::identity).
 constexpr char source_attribute[] = "user.vmcorefs.source";
-
-// "0755", "1777": the permission bits as chmod takes them.
-std::string octal_mode(mode_t mode)
-{
-	char buf[8];
-	std::snprintf(buf, sizeof buf, "%04o", unsigned(mode & 07777));
-	return buf;
-}
 
 std::string hex_digits(uint64_t value, int digits)
 {
@@ -85,54 +78,6 @@ Result<EntryName> entry_name(const std::string &source)
 			 key};
 }
 
-// mkdir -p with mode 0700 for what it creates (the XDG base directory specification's mode).
-Result<void> make_directories(const std::string &dir)
-{
-	for (size_t slash = dir.find('/', 1);; slash = dir.find('/', slash + 1)) {
-		std::string part = dir.substr(0, slash);
-		if (!part.empty() && mkdir(part.c_str(), 0700) != 0 && errno != EEXIST)
-			return make_io_error(part, "cannot create the cache directory", errno);
-		if (slash == std::string::npos)
-			break;
-	}
-	return {};
-}
-
-// Whoever may write into the directory may put anything under an entry's name, so it must be
-// the user's and no one else's. Symlinks on the way to it are the user's choice and followed.
-Result<void> check_private_directory(const std::string &dir)
-{
-	struct stat st;
-	if (stat(dir.c_str(), &st) != 0)
-		return make_io_error(dir, "cannot use as the cache directory", errno);
-	if (!S_ISDIR(st.st_mode))
-		return make_io_error(dir, "cannot use as the cache directory", ENOTDIR);
-	if (st.st_uid != geteuid())
-		return make_error(ErrorCode::io, dir,
-				  "cannot use as the cache directory: owned by uid " +
-					  std::to_string(st.st_uid) + ", not by you (uid " +
-					  std::to_string(geteuid()) +
-					  "); use a directory of your own as --cache-dir");
-	if (st.st_mode & 022)
-		return make_error(ErrorCode::io, dir,
-				  "cannot use as the cache directory: writable by others (mode " +
-					  octal_mode(st.st_mode) +
-					  "); chmod go-w it or use another --cache-dir");
-	return {};
-}
-
-// What is under an entry's name.
-struct Found {
-	enum Kind { nothing, ours, foreign } kind = nothing;
-	std::string why;        // for foreign: what it is, for the warning
-	bool removable = false; // for foreign: a file or symlink, removed before decompressing
-};
-
-Found foreign(std::string why, bool removable)
-{
-	return {Found::foreign, std::move(why), removable};
-}
-
 // An entry carries the identity of the source it was made from, so that a file put under its
 // name by someone else is told apart. Not every file system has user attributes (NFS before 4.2,
 // tmpfs before Linux 6.6); there an entry goes without.
@@ -162,42 +107,17 @@ std::string source_mismatch(int fd, const std::string &identity)
 	return "";
 }
 
-// Judges what is at path by what opening it gives, never by a look at the name that the file
-// could change after: O_NOFOLLOW refuses a symlink, O_NONBLOCK keeps a FIFO from waiting for
-// a writer. Only a look at what cannot be opened, to know whether it may be removed, is by name.
-Result<Found> find_entry(const std::string &path, const std::string &identity)
+// Opened without following a symlink or waiting on a FIFO, and ours only if it is a file of the
+// user's that carries identity (private_cache.h says why the rest).
+Result<CacheEntry> find_entry(const std::string &path, const std::string &identity)
 {
-	UniqueFd fd(::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC));
-	if (!fd) {
-		int error = errno;
-		if (error == ENOENT)
-			return Found{};
-		struct stat st;
-		if (error == ENOMEM || error == EMFILE || error == ENFILE ||
-		    lstat(path.c_str(), &st) != 0)
-			return make_io_error(path, "cannot open", error);
-		if (S_ISLNK(st.st_mode))
-			return foreign("a symlink", true);
-		if (!S_ISREG(st.st_mode))
-			return foreign("not a regular file", false);
-		return foreign(std::string("cannot open: ") + strerror(error), true);
-	}
-	struct stat st;
-	if (fstat(fd.get(), &st) != 0)
-		return make_io_error(path, "cannot stat", errno);
-	if (!S_ISREG(st.st_mode))
-		return foreign("not a regular file", false);
-	if (st.st_uid != geteuid())
-		return foreign("owned by uid " + std::to_string(st.st_uid), true);
-	if (st.st_mode & 022)
-		return foreign("writable by others, mode " + octal_mode(st.st_mode), true);
-	// A second name elsewhere would let whoever holds it change the entry.
-	if (st.st_nlink != 1)
-		return foreign(std::to_string(st.st_nlink) + " links", true);
-	std::string mismatch = source_mismatch(fd.get(), identity);
+	auto entry = open_cache_entry(path);
+	if (!entry || entry->kind != CacheEntry::ours)
+		return entry;
+	std::string mismatch = source_mismatch(entry->fd.get(), identity);
 	if (!mismatch.empty())
-		return foreign(mismatch, true);
-	return Found{Found::ours, "", false};
+		return CacheEntry{CacheEntry::foreign, mismatch, true, {}};
+	return entry;
 }
 
 // The warning for an entry left unused. An Error only for its "FILE: MESSAGE" form.
@@ -227,18 +147,6 @@ void remove_older_entries(const std::string &dir, const EntryName &current)
 
 } // namespace
 
-std::string default_core_cache_dir()
-{
-	const char *xdg = getenv("XDG_CACHE_HOME");
-	// The specification says to ignore a relative XDG_CACHE_HOME.
-	if (xdg && xdg[0] == '/')
-		return std::string(xdg) + "/vmcorefs/cores";
-	const char *home = getenv("HOME");
-	if (home && home[0] == '/')
-		return std::string(home) + "/.cache/vmcorefs/cores";
-	return "";
-}
-
 Result<CachedCore> decompressed_core(const std::string &source, Compression format,
 				     const std::string &cache_dir,
 				     const DecompressProgress &progress)
@@ -246,16 +154,15 @@ Result<CachedCore> decompressed_core(const std::string &source, Compression form
 	auto name = entry_name(source);
 	if (!name)
 		return name.take_error();
-	VMCOREFS_TRY(make_directories(cache_dir));
-	VMCOREFS_TRY(check_private_directory(cache_dir));
+	VMCOREFS_TRY(make_private_directory(cache_dir));
 	std::string path = cache_dir + "/" + name->name;
 	auto found = find_entry(path, name->identity);
 	if (!found)
 		return found.take_error();
-	if (found->kind == Found::ours)
+	if (found->kind == CacheEntry::ours)
 		return CachedCore{path, true, ""};
 	std::string warning;
-	if (found->kind == Found::foreign) {
+	if (found->kind == CacheEntry::foreign) {
 		warning = ignored_entry(path, found->why);
 		// unlinkat removes the name itself, never what a symlink points to.
 		if (found->removable)
@@ -277,7 +184,7 @@ Result<CachedCore> decompressed_core(const std::string &source, Compression form
 	VMCOREFS_TRY(record_source(entry->fd(), path, name->identity));
 	// An entry that appeared meanwhile is another vmcorefs's, as good as ours; but what was
 	// refused above (a FIFO, say, which is not removed) must not stay.
-	VMCOREFS_TRY(entry->commit(path, found->kind == Found::foreign
+	VMCOREFS_TRY(entry->commit(path, found->kind == CacheEntry::foreign
 						 ? PendingFile::Existing::replace
 						 : PendingFile::Existing::keep));
 	remove_older_entries(cache_dir, *name);

@@ -14,14 +14,11 @@
 // even SIGKILL leaves no partial entry. Entries and the directory are private to the user (0600,
 // 0700): a core holds all the guest's memory.
 //
-// Nothing found in the cache is trusted for being there under the right name, since the names
-// are predictable and a --cache-dir may be shared or planted: a symlink there once made root's
-// --info describe another guest, a FIFO hung it. The directory must be the user's own and
-// writable by no one else. An entry is opened without following a symlink or waiting on a FIFO
-// and used only if what was opened is a regular file of the user's, writable by no one else,
-// with one name, and (where the file system has user extended attributes) carrying the source
-// identity it was made from in user.vmcorefs.source. Anything else is left unused, removed if
-// it is a file or symlink, and the core decompressed again.
+// Nothing found in the cache is trusted for being there under the right name (private_cache.h);
+// an entry is used only if it passes those checks and (where the file system has user extended
+// attributes) carries the source identity it was made from in user.vmcorefs.source. Anything
+// else is left unused, removed if it is a file or symlink, and the core decompressed again.
+// The default directory is default_cache_dir("cores").
 #pragma once
 
 #include <string>
@@ -36,9 +33,6 @@ struct CachedCore {
 	bool reused = false; // found in the cache, not decompressed now
 	std::string warning; // one line for the user ("FILE: MESSAGE"); empty when all went well
 };
-
-// $XDG_CACHE_HOME/vmcorefs/cores, else $HOME/.cache/vmcorefs/cores; empty when neither is set.
-std::string default_core_cache_dir();
 
 // The decompressed copy of source (compressed in format) in cache_dir (created if missing),
 // decompressing it unless an entry for the unchanged file exists. An entry that is there but not

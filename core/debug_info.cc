@@ -206,7 +206,8 @@ Result<std::unique_ptr<DebugInfo>> DebugInfo::open(const ProcessCore &core,
 {
 	std::unique_ptr<DebugInfo> info(new DebugInfo());
 	VMCOREFS_TRY(info->report(core, options));
-	VMCOREFS_TRY(info->load_dwarf(core));
+	VMCOREFS_TRY(info->load_dwarf(
+		{core.path(), core.executable_build_id(), "core says " + core.executable_path()}));
 	info->index_symbols();
 	return info;
 }
@@ -217,9 +218,11 @@ DebugInfo::~DebugInfo()
 		dwfl_end(dwfl_);
 }
 
-// Checks that a file the user named carries the core's build-id.
+// Checks that a file the user named carries the build-id of the core's QEMU (or, whose: of
+// another file the user named).
 static Result<void> check_build_id(const std::string &what, const std::string &path,
-				   const std::vector<uint8_t> &core_id)
+				   const std::vector<uint8_t> &core_id,
+				   const std::string &whose = "the core's QEMU")
 {
 	auto id = file_build_id(path);
 	if (!id) {
@@ -231,8 +234,60 @@ static Result<void> check_build_id(const std::string &what, const std::string &p
 	if (!core_id.empty() && *id != core_id)
 		return make_error(ErrorCode::mismatch, path,
 				  what + " has build-id " + (id->empty() ? "(none)" : build_id_hex(*id)) +
-					  " but the core's QEMU has " + build_id_hex(core_id));
+					  " but " + whose + " has " + build_id_hex(core_id));
 	return {};
+}
+
+Result<std::unique_ptr<DebugInfo>> DebugInfo::open_executable(const LoadOptions &options)
+{
+	const std::string &path = options.executable;
+	auto id = file_build_id(path);
+	if (!id) {
+		Error e = id.take_error();
+		return e.code == ErrorCode::io
+			       ? make_io_error(path, "cannot read executable", e.errno_value)
+			       : e;
+	}
+	std::unique_ptr<DebugInfo> info(new DebugInfo());
+	if (!options.debuginfo.empty())
+		VMCOREFS_TRY(check_build_id("debug info", options.debuginfo, *id, path));
+	VMCOREFS_TRY(info->begin(options, path));
+	dwfl_report_begin(info->dwfl_);
+	info->module_ = dwfl_report_elf(info->dwfl_, base_name(path).c_str(), path.c_str(), -1, 0,
+					false);
+	dwfl_report_end(info->dwfl_, nullptr, nullptr);
+	if (!info->module_)
+		return make_error(ErrorCode::io, path,
+				  std::string("libdwfl cannot read it: ") + dwfl_errmsg(-1));
+	info->search_module();
+	VMCOREFS_TRY(info->load_dwarf({path, *id, "given with --executable"}));
+	info->index_symbols();
+	return info;
+}
+
+// libdwfl, searching as the options say; errors name file.
+Result<void> DebugInfo::begin(const LoadOptions &options, const std::string &file)
+{
+	search_.user_debuginfo = options.debuginfo;
+	search_.dirs = options.debug_dirs;
+	debuginfo_path_ = join_paths(options.debug_dirs);
+	debuginfo_path_c_ = debuginfo_path_.data();
+	callbacks_.find_elf = dwfl_build_id_find_elf;
+	callbacks_.find_debuginfo = find_debuginfo;
+	callbacks_.debuginfo_path = &debuginfo_path_c_;
+	dwfl_ = dwfl_begin(&callbacks_);
+	if (!dwfl_)
+		return make_error(ErrorCode::io, file, std::string("libdwfl: ") + dwfl_errmsg(-1));
+	return {};
+}
+
+// QEMU's module asks find_debuginfo with the search it is to make.
+void DebugInfo::search_module()
+{
+	void **userdata = nullptr;
+	dwfl_module_info(module_, &userdata, nullptr, nullptr, nullptr, nullptr, nullptr,
+			 nullptr);
+	*userdata = &search_;
 }
 
 Result<void> DebugInfo::report(const ProcessCore &core, const LoadOptions &options)
@@ -245,18 +300,7 @@ Result<void> DebugInfo::report(const ProcessCore &core, const LoadOptions &optio
 		executable = core.executable_file();
 	if (!options.debuginfo.empty())
 		VMCOREFS_TRY(check_build_id("debug info", options.debuginfo, core_id));
-	search_.user_debuginfo = options.debuginfo;
-	search_.dirs = options.debug_dirs;
-
-	debuginfo_path_ = join_paths(options.debug_dirs);
-	debuginfo_path_c_ = debuginfo_path_.data();
-	callbacks_.find_elf = dwfl_build_id_find_elf;
-	callbacks_.find_debuginfo = find_debuginfo;
-	callbacks_.debuginfo_path = &debuginfo_path_c_;
-	dwfl_ = dwfl_begin(&callbacks_);
-	if (!dwfl_)
-		return make_error(ErrorCode::io, core.path(),
-				  std::string("libdwfl: ") + dwfl_errmsg(-1));
+	VMCOREFS_TRY(begin(options, core.path()));
 	dwfl_report_begin(dwfl_);
 	VMCOREFS_TRY(report_executable(core, executable));
 	dwfl_report_end(dwfl_, nullptr, nullptr);
@@ -265,10 +309,7 @@ Result<void> DebugInfo::report(const ProcessCore &core, const LoadOptions &optio
 	if (!module_)
 		return make_error(ErrorCode::corrupt, core.path(),
 				  "the core does not say where its executable is (no AT_ENTRY module)");
-	void **userdata = nullptr;
-	dwfl_module_info(module_, &userdata, nullptr, nullptr, nullptr, nullptr, nullptr,
-			 nullptr);
-	*userdata = &search_;
+	search_module();
 	return {};
 }
 
@@ -324,7 +365,7 @@ std::string DebugInfo::no_debug_info_places(const std::vector<uint8_t> &id) cons
 // A dwz-compressed debug file (.gnu_debugaltlink) is half a debug file: its types and names are
 // in the alt file it names. Missing, or with another build-id, it is an error here, not an
 // unexplained missing struct later.
-Result<void> DebugInfo::check_alt(const ProcessCore &core, const char *debug_file)
+Result<void> DebugInfo::check_alt(const Subject &subject, const char *debug_file)
 {
 	const char *alt_name;
 	const void *bits;
@@ -345,7 +386,7 @@ Result<void> DebugInfo::check_alt(const ProcessCore &core, const char *debug_fil
 			if (std::string_view(alt_name).starts_with(default_debug_dir))
 				looked += ", " + dir + (alt_name + default_debug_dir.size());
 		}
-		return make_error(ErrorCode::no_debug_info, core.path(),
+		return make_error(ErrorCode::no_debug_info, subject.file,
 				  what + ": not found in " + alt_name + looked + ", " +
 					  debuginfod_state() +
 					  "; give its directory with --debug-file-directory");
@@ -367,22 +408,22 @@ Result<void> DebugInfo::check_alt(const ProcessCore &core, const char *debug_fil
 	return {};
 }
 
-Result<void> DebugInfo::load_dwarf(const ProcessCore &core)
+Result<void> DebugInfo::load_dwarf(const Subject &subject)
 {
-	std::string id = build_id_hex(core.executable_build_id());
+	std::string id = build_id_hex(subject.build_id);
 	GElf_Addr bias = 0;
 	Elf *elf = dwfl_module_getelf(module_, &bias);
 	if (!elf)
-		return make_error(ErrorCode::no_debug_info, core.path(),
-				  "cannot find QEMU's executable (build-id " + id + ", core says " +
-					  core.executable_path() +
-					  "); give it with --executable or set DEBUGINFOD_URLS");
+		return make_error(ErrorCode::no_debug_info, subject.file,
+				  "cannot find QEMU's executable (build-id " + id + ", " +
+					  subject.executable + "); give it with --executable or set "
+					  "DEBUGINFOD_URLS");
 	Dwarf_Addr dwbias = 0;
 	dwarf_ = dwfl_module_getdwarf(module_, &dwbias);
 	if (!dwarf_)
-		return make_error(ErrorCode::no_debug_info, core.path(),
+		return make_error(ErrorCode::no_debug_info, subject.file,
 				  "no debug info for QEMU build-id " + id + ": looked in " +
-					  no_debug_info_places(core.executable_build_id()) +
+					  no_debug_info_places(subject.build_id) +
 					  "; give the file with --debuginfo or set DEBUGINFOD_URLS");
 	const char *main_file = nullptr, *debug_file = nullptr;
 	dwfl_module_info(module_, nullptr, nullptr, nullptr, nullptr, nullptr, &main_file,
@@ -395,7 +436,7 @@ Result<void> DebugInfo::load_dwarf(const ProcessCore &core)
 		       " was not needed)";
 	details_.push_back(std::string("debug info: ") +
 			   (debug_file ? debug_file : main_file ? main_file : "?") + note);
-	return check_alt(core, debug_file ? debug_file : main_file);
+	return check_alt(subject, debug_file ? debug_file : main_file);
 }
 
 void DebugInfo::index_symbols()
@@ -422,12 +463,21 @@ std::optional<uint64_t> DebugInfo::symbol(std::string_view name) const
 	return it->second;
 }
 
-std::optional<uint64_t> DebugInfo::symbol_with_prefix(std::string_view prefix) const
+std::optional<std::pair<std::string, uint64_t>>
+DebugInfo::symbol_with_prefix(std::string_view prefix) const
 {
+	std::optional<std::pair<std::string, uint64_t>> first;
 	for (const auto &[name, addr] : symbols_)
-		if (name.starts_with(prefix))
-			return addr;
-	return std::nullopt;
+		if (name.starts_with(prefix) && (!first || name < first->first))
+			first.emplace(name, addr);
+	return first;
+}
+
+uint64_t DebugInfo::load_bias() const
+{
+	GElf_Addr bias = 0;
+	dwfl_module_getelf(module_, &bias);
+	return bias;
 }
 
 Elf *DebugInfo::executable_elf() const

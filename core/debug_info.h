@@ -13,6 +13,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "error.h"
@@ -36,6 +37,10 @@ class DebugInfo {
 public:
 	static Result<std::unique_ptr<DebugInfo>> open(const ProcessCore &core,
 						       const LoadOptions &options);
+	// QEMU's executable options.executable and its DWARF, without a core (--write-profile
+	// --executable=PATH): loaded at 0, so that a symbol's address is its offset from the load
+	// bias. Errors: as open's, naming the executable.
+	static Result<std::unique_ptr<DebugInfo>> open_executable(const LoadOptions &options);
 	~DebugInfo();
 	DebugInfo(const DebugInfo &) = delete;
 	DebugInfo &operator=(const DebugInfo &) = delete;
@@ -47,21 +52,34 @@ public:
 
 	// Address in the core of a global or file-static symbol of the executable's symbol table.
 	std::optional<uint64_t> symbol(std::string_view name) const;
-	// Address of the first symbol whose name starts with prefix (compiler-suffixed statics such
-	// as "vmcoreinfo_state.0").
-	std::optional<uint64_t> symbol_with_prefix(std::string_view prefix) const;
+	// The name and address of the symbol whose name starts with prefix (compiler-suffixed
+	// statics such as "vmcoreinfo_state.0"); of several, the first in byte order.
+	std::optional<std::pair<std::string, uint64_t>>
+	symbol_with_prefix(std::string_view prefix) const;
+	// Where the executable is loaded in the core (0 from open_executable): what its symbols'
+	// addresses are offset by.
+	uint64_t load_bias() const;
 
 	// Where things came from, for `--info -v`.
 	const std::vector<std::string> &details() const { return details_; }
 
 private:
 	DebugInfo() = default;
+	// What the DWARF is looked up for: the file errors name, the build-id, and where the
+	// executable was said to be ("core says PATH").
+	struct Subject {
+		std::string file;
+		std::vector<uint8_t> build_id;
+		std::string executable;
+	};
+	Result<void> begin(const LoadOptions &options, const std::string &file);
+	void search_module();
 	Result<void> report(const ProcessCore &core, const LoadOptions &options);
 	Result<void> report_executable(const ProcessCore &core, const std::string &executable);
-	Result<void> load_dwarf(const ProcessCore &core);
+	Result<void> load_dwarf(const Subject &subject);
 	void index_symbols();
 
-	Result<void> check_alt(const ProcessCore &core, const char *debug_file);
+	Result<void> check_alt(const Subject &subject, const char *debug_file);
 	std::string no_debug_info_places(const std::vector<uint8_t> &id) const;
 
 	// libdwfl keeps pointers to these for the life of the Dwfl.

@@ -45,7 +45,8 @@ bool is_aggregate(Dwarf_Die *type)
 }
 
 // Finds `name` among the members of aggregate `parent`, descending into anonymous members.
-bool find_member(Dwarf_Die parent, std::string_view name, uint64_t base, Field *out, int depth)
+bool find_named_member(Dwarf_Die parent, std::string_view name, uint64_t base, DwarfMember *out,
+		       int depth)
 {
 	Dwarf_Die child;
 	if (depth > max_type_depth || dwarf_child(&parent, &child) != 0)
@@ -65,7 +66,7 @@ bool find_member(Dwarf_Die parent, std::string_view name, uint64_t base, Field *
 			return true;
 		}
 		if (!member_name && is_aggregate(&type) &&
-		    find_member(type, name, base + off, out, depth + 1))
+		    find_named_member(type, name, base + off, out, depth + 1))
 			return true;
 	} while (dwarf_siblingof(&child, &child) == 0);
 	return false;
@@ -152,61 +153,23 @@ uint64_t array_stride(Dwarf_Die type)
 	return type_size(strip_type(element));
 }
 
-Result<Field> StructLayout::field(std::string_view path) const
+std::optional<DwarfMember> find_member(Dwarf_Die aggregate, std::string_view path)
 {
-	Field out;
-	Dwarf_Die current = die_;
+	DwarfMember out;
+	Dwarf_Die current = aggregate;
 	uint64_t base = 0;
 	for (size_t pos = 0; pos <= path.size();) {
 		size_t dot = path.find('.', pos);
 		std::string_view part = path.substr(pos, dot == path.npos ? path.npos : dot - pos);
-		if (!is_aggregate(&current) || !find_member(current, part, base, &out, 0))
-			return make_error(ErrorCode::bad_structure, "",
-					  "QEMU's debug info has no field " + std::string(path) +
-						  " in struct " + name_);
+		if (!is_aggregate(&current) || !find_named_member(current, part, base, &out, 0))
+			return std::nullopt;
 		base = out.offset;
 		current = out.type;
 		if (dot == path.npos)
 			break;
 		pos = dot + 1;
 	}
-	out.path = path;
 	return out;
-}
-
-// "a|b|c" for matched(), "a or b or c" for errors.
-static std::string join(std::initializer_list<std::string_view> names, std::string_view separator)
-{
-	std::string all;
-	for (auto name : names)
-		all += (all.empty() ? "" : std::string(separator)) + std::string(name);
-	return all;
-}
-
-Result<Field> StructLayout::field(std::initializer_list<std::string_view> paths) const
-{
-	for (auto path : paths)
-		if (auto f = field(path)) {
-			if (types_)
-				types_->note_match("field " + name_ + "." + join(paths, "|") + ": " + f->path);
-			return f;
-		}
-	if (types_)
-		types_->note_match("field " + name_ + "." + join(paths, "|") + ": none");
-	return make_error(ErrorCode::bad_structure, "",
-			  "QEMU's debug info has no field " + join(paths, " or ") + " in struct " +
-				  name_);
-}
-
-Result<void> StructLayout::fields(std::initializer_list<Request> requests) const
-{
-	for (const Request &r : requests) {
-		auto f = field(r.path);
-		if (!f)
-			return f.take_error();
-		*r.out = std::move(*f);
-	}
-	return {};
 }
 
 void DwarfTypes::index_dwarf(Dwarf *dwarf)
@@ -248,13 +211,12 @@ void DwarfTypes::index_enumerators(Dwarf_Die enumeration)
 	} while (dwarf_siblingof(&child, &child) == 0);
 }
 
-Result<int64_t> DwarfTypes::enumerator(std::string_view name)
+std::optional<int64_t> DwarfTypes::enumerator(std::string_view name)
 {
 	build_index();
 	auto it = enumerators_.find(name);
 	if (it == enumerators_.end())
-		return make_error(ErrorCode::bad_structure, "",
-				  "QEMU's debug info has no enumerator " + std::string(name));
+		return std::nullopt;
 	return it->second;
 }
 
@@ -268,41 +230,23 @@ void DwarfTypes::build_index()
 		index_dwarf(alt);
 }
 
-Result<StructLayout> DwarfTypes::find_struct(std::string_view name)
+std::optional<Dwarf_Die> DwarfTypes::find_struct(std::string_view name)
 {
 	build_index();
-	Dwarf_Die die;
-	if (auto it = structs_.find(name); it != structs_.end()) {
-		die = it->second;
-	} else if (auto td = typedefs_.find(name); td != typedefs_.end()) {
-		die = strip_type(td->second);
-		// A typedef of an incomplete struct: find the definition by its tag name.
-		if (!is_definition(&die)) {
-			const char *tag = dwarf_diename(&die);
-			auto def = tag ? structs_.find(tag) : structs_.end();
-			if (def == structs_.end())
-				return make_error(ErrorCode::bad_structure, "",
-						  "QEMU's debug info has no definition of " +
-							  std::string(name));
-			die = def->second;
-		}
-	} else {
-		return make_error(ErrorCode::bad_structure, "",
-				  "QEMU's debug info has no struct " + std::string(name));
-	}
-	return StructLayout(std::string(name), die, type_size(die), this);
-}
-
-Result<StructLayout> DwarfTypes::find_struct(std::initializer_list<std::string_view> names)
-{
-	for (auto name : names)
-		if (auto s = find_struct(name)) {
-			note_match("struct " + join(names, "|") + ": " + s->name());
-			return s;
-		}
-	note_match("struct " + join(names, "|") + ": none");
-	return make_error(ErrorCode::bad_structure, "",
-			  "QEMU's debug info has no struct " + join(names, " or "));
+	if (auto it = structs_.find(name); it != structs_.end())
+		return it->second;
+	auto td = typedefs_.find(name);
+	if (td == typedefs_.end())
+		return std::nullopt;
+	Dwarf_Die die = strip_type(td->second);
+	if (is_definition(&die))
+		return die;
+	// A typedef of an incomplete struct: the definition by its tag name.
+	const char *tag = dwarf_diename(&die);
+	auto def = tag ? structs_.find(tag) : structs_.end();
+	if (def == structs_.end())
+		return std::nullopt;
+	return def->second;
 }
 
 } // namespace vmcorefs

@@ -2,10 +2,9 @@
 
 #include <algorithm>
 
-#include "debug_info.h"
-#include "dwarf_types.h"
 #include "elf_note.h"
 #include "executable_check.h"
+#include "facts_source.h"
 #include "guest_arch.h"
 #include "guest_block_walker.h"
 #include "guest_memory_resolver.h"
@@ -119,19 +118,19 @@ Result<void> add_notes(QemuReader &reader, const GuestArch &arch, GuestMemoryMap
 	return {};
 }
 
-std::vector<std::string> details(const DebugInfo &debug, const DwarfTypes &types)
+std::vector<std::string> details(const FoundFacts &found)
 {
-	std::vector<std::string> out = debug.details();
-	out.insert(out.end(), types.matched().begin(), types.matched().end());
+	std::vector<std::string> out = found.details;
+	out.insert(out.end(), found.facts.matched().begin(), found.facts.matched().end());
 	return out;
 }
 
 } // namespace
 
-Result<GuestMemoryMap> walk_guest(const ProcessCore &core, const DebugInfo &debug,
-				  DwarfTypes &types)
+Result<GuestMemoryMap> walk_guest(const ProcessCore &core, const QemuFacts &facts,
+				  uint64_t load_bias)
 {
-	QemuReader reader(core, debug, types);
+	QemuReader reader(core, facts, load_bias);
 	GuestMemoryMap map;
 	QemuIdentity id = read_qemu_identity(reader);
 	map.qemu_version = id.version;
@@ -162,22 +161,24 @@ Result<LoadedGuest> load_guest(const LoadOptions &options)
 				: ProcessCore::open(options.core_path);
 	if (!core)
 		return core.take_error();
-	auto debug = DebugInfo::open(**core, options);
-	if (!debug)
-		return unless_truncated(**core, not_qemu_or(**core, debug.take_error()));
-	DwarfTypes types((*debug)->dwarf());
-	auto map = walk_guest(**core, **debug, types);
+	auto found = find_facts(**core, options);
+	if (!found)
+		return unless_truncated(**core, not_qemu_or(**core, found.take_error()));
+	auto map = walk_guest(**core, found->facts, found->load_bias);
 	if (!map) {
 		if (options.details)
-			*options.details = details(**debug, types);
+			*options.details = details(*found);
 		return map.take_error();
 	}
+	cache_facts(*found, options);
 
 	LoadedGuest out;
 	out.map = std::move(*map);
-	if (auto moved = moved_executable_warning(**core, options, **debug))
-		out.map.warnings.insert(out.map.warnings.begin(), *moved);
-	out.details = details(**debug, types);
+	if (found->debug)
+		if (auto moved = moved_executable_warning(**core, options, *found->debug))
+			out.map.warnings.insert(out.map.warnings.begin(), *moved);
+	out.details = details(*found);
+	out.facts = std::move(found->facts);
 	out.core = std::move(*core);
 	return out;
 }

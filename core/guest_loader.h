@@ -1,6 +1,6 @@
-// The whole read side in one call: open the core, find QEMU's debug info, walk QEMU's structures,
-// resolve guest memory against the core. Every front end (mount, --info, --extract, --compare)
-// starts here.
+// The whole read side in one call: open the core, find QEMU's layout (facts_source.h), walk
+// QEMU's structures, resolve guest memory against the core. Every front end (mount, --info,
+// --extract, --compare) starts here.
 #pragma once
 
 #include <memory>
@@ -11,23 +11,24 @@
 #include "guest_memory_map.h"
 #include "load_options.h"
 #include "process_core.h"
+#include "qemu_facts.h"
 
 namespace vmcorefs {
 
 struct LoadedGuest {
 	std::unique_ptr<ProcessCore> core;
 	GuestMemoryMap map;
-	// For `--info -v`: where the debug info came from and which DWARF names matched.
+	// For `--info -v`: where the debug info or profile came from and which names matched.
 	std::vector<std::string> details;
+	// What the walk knew of QEMU's layout (for --write-profile).
+	QemuFacts facts;
 };
 
 Result<LoadedGuest> load_guest(const LoadOptions &options);
 
-class DebugInfo;
-class DwarfTypes;
-// load_guest's walk of QEMU's structures alone, for a core whose debug info is open already (the
-// fuzz targets keep one DebugInfo for many cores).
-Result<GuestMemoryMap> walk_guest(const ProcessCore &core, const DebugInfo &debug,
-				  DwarfTypes &types);
+// load_guest's walk of QEMU's structures alone, with facts found already (the fuzz targets keep
+// one set for many cores); load_bias: where QEMU's executable is loaded in the core.
+Result<GuestMemoryMap> walk_guest(const ProcessCore &core, const QemuFacts &facts,
+				  uint64_t load_bias);
 
 } // namespace vmcorefs

@@ -122,6 +122,19 @@ PendingFile::~PendingFile()
 		unlink(temp_.c_str());
 }
 
+Result<void> PendingFile::write(std::string_view bytes, const std::string &path)
+{
+	for (size_t done = 0; done < bytes.size();) {
+		ssize_t n = ::write(fd_.get(), bytes.data() + done, bytes.size() - done);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return make_io_error(path, "cannot write", errno);
+		done += size_t(n);
+	}
+	return {};
+}
+
 Result<void> PendingFile::commit(const std::string &path, Existing existing)
 {
 	// On disk before it has the name: after a crash the name must not lead to missing data.

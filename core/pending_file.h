@@ -9,6 +9,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 
 #include "error.h"
 #include "unique_fd.h"
@@ -30,6 +31,9 @@ public:
 	~PendingFile();
 
 	int fd() const { return fd_.get(); }
+	// Appends bytes (a small file written whole: a profile). Errors: io naming path, the name
+	// the file is for.
+	Result<void> write(std::string_view bytes, const std::string &path);
 
 	// fdatasync, then gives it the name path (which must be in dir). Existing::keep: a file
 	// that already has that name stays, and that counts as success (the cache: another vmcorefs

@@ -14,29 +14,25 @@ Error StructReader::fault(const Error &inner, std::string_view what) const
 			  inner.at);
 }
 
-Result<uint64_t> QemuReader::global(std::string_view name) const
-{
-	if (auto address = debug_.symbol(name))
-		return *address;
-	return make_error(ErrorCode::not_qemu, core().path(),
-			  "QEMU's executable has no symbol " + std::string(name) +
-				  "; is this a core of a QEMU system emulator?");
-}
-
 Result<uint64_t> QemuReader::global(std::initializer_list<std::string_view> names) const
 {
-	std::string all;
-	for (auto name : names)
-		all += (all.empty() ? "" : "|") + std::string(name);
-	for (auto name : names)
-		if (auto address = debug_.symbol(name)) {
-			types().note_match("global " + all + ": " + std::string(name));
-			return *address;
-		}
-	types().note_match("global " + all + ": none");
-	return make_error(ErrorCode::not_qemu, core().path(),
-			  "QEMU's executable has no symbol " + all +
-				  "; is this a core of a QEMU system emulator?");
+	auto symbol = facts().global(names);
+	if (!symbol) {
+		Error e = symbol.take_error();
+		e.file = core().path();
+		return e;
+	}
+	return load_bias_ + symbol->offset;
+}
+
+Result<std::optional<uint64_t>> QemuReader::global_with_prefix(std::string_view prefix) const
+{
+	auto symbol = facts().global_with_prefix(prefix);
+	if (!symbol)
+		return symbol.take_error();
+	if (!*symbol)
+		return std::optional<uint64_t>();
+	return std::optional<uint64_t>(load_bias_ + (*symbol)->offset);
 }
 
 Result<void> StructReader::read_bytes(uint64_t address, void *dst, size_t length,
@@ -67,7 +63,7 @@ Result<uint64_t> StructReader::read_uint(uint64_t base, const Field &f) const
 Result<void> StructReader::read_uint_array(uint64_t base, const Field &array, uint64_t *out,
 					   size_t count) const
 {
-	uint64_t stride = array_stride(array.type);
+	uint64_t stride = array.stride;
 	if (stride == 0 || stride > 8 || array.size < count * stride)
 		return make_error(ErrorCode::bad_structure, core_.path(),
 				  "field " + array.path + " is not an array of " +

@@ -1,35 +1,36 @@
 // QemuReader: typed reads of QEMU's in-memory structures out of a process core, addressed by
-// global symbol and DWARF field. The core comes from a crashed process, so every read can fail
-// (memory absent from the core) and every failure says which structure and field was being read.
+// global symbol and struct field as QemuFacts gives them (from DWARF or a layout profile). The
+// core comes from a crashed process, so every read can fail (memory absent from the core) and
+// every failure says which structure and field was being read.
 // StructReader is the part that needs no symbols: structures reached through pointers only.
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
-#include "debug_info.h"
-#include "dwarf_types.h"
 #include "error.h"
 #include "process_core.h"
+#include "qemu_facts.h"
 
 namespace vmcorefs {
 
 class StructReader {
 public:
-	StructReader(const ProcessCore &core, DwarfTypes &types) : core_(core), types_(types) {}
+	StructReader(const ProcessCore &core, const QemuFacts &facts) : core_(core), facts_(facts) {}
 
 	const ProcessCore &core() const { return core_; }
-	DwarfTypes &types() const { return types_; }
+	const QemuFacts &facts() const { return facts_; }
 
 	Result<StructLayout> layout(std::string_view name) const
 	{
-		return types_.find_struct(name);
+		return facts_.find_struct(name);
 	}
 	// The first of several names (structs QEMU renamed).
 	Result<StructLayout> layout(std::initializer_list<std::string_view> names) const
 	{
-		return types_.find_struct(names);
+		return facts_.find_struct(names);
 	}
 
 	// The unsigned integer (1, 2, 4 or 8 bytes) of field f of the struct at base.
@@ -55,24 +56,26 @@ private:
 	Error fault(const Error &inner, std::string_view what) const;
 
 	const ProcessCore &core_;
-	DwarfTypes &types_;
+	const QemuFacts &facts_;
 };
 
 class QemuReader : public StructReader {
 public:
-	QemuReader(const ProcessCore &core, const DebugInfo &debug, DwarfTypes &types)
-		: StructReader(core, types), debug_(debug) {}
-
-	const DebugInfo &debug() const { return debug_; }
+	// load_bias: where QEMU's executable is loaded in the core (the globals' offsets are from it).
+	QemuReader(const ProcessCore &core, const QemuFacts &facts, uint64_t load_bias)
+		: StructReader(core, facts), load_bias_(load_bias) {}
 
 	// Address of a global variable; error not_qemu when the executable has no such symbol.
-	Result<uint64_t> global(std::string_view name) const;
+	Result<uint64_t> global(std::string_view name) const { return global({name}); }
 	// The first of several globals that exists (QEMU renamed some), newest name first; which
-	// one matched is recorded in types().matched().
+	// one matched is recorded in facts().matched().
 	Result<uint64_t> global(std::initializer_list<std::string_view> names) const;
+	// The first global whose name starts with prefix (compiler-suffixed statics); nullopt when
+	// there is none.
+	Result<std::optional<uint64_t>> global_with_prefix(std::string_view prefix) const;
 
 private:
-	const DebugInfo &debug_;
+	uint64_t load_bias_;
 };
 
 } // namespace vmcorefs

@@ -53,9 +53,11 @@ struct DeviceFields {
 // Vmcoreinfo from the device, or a reason why not.
 Result<Vmcoreinfo> from_device(QemuReader &r, const GuestMemoryMap &map)
 {
-	auto state = r.debug().symbol_with_prefix("vmcoreinfo_state");
+	auto state = r.global_with_prefix("vmcoreinfo_state");
+	if (!state)
+		return state.take_error();
 	auto layout = r.layout("VMCoreInfoState");
-	if (!state || !layout)
+	if (!*state || !layout)
 		return make_error(ErrorCode::absent, "", "this QEMU has no vmcoreinfo device");
 	DeviceFields f;
 	VMCOREFS_TRY(layout->fields({{"has_vmcoreinfo", &f.has},
@@ -63,7 +65,7 @@ Result<Vmcoreinfo> from_device(QemuReader &r, const GuestMemoryMap &map)
 				     {"vmcoreinfo.size", &f.size},
 				     {"vmcoreinfo.paddr", &f.paddr}}));
 	Field pointer{0, 8, {}, "vmcoreinfo_state"};
-	auto device = r.read_uint(*state, pointer);
+	auto device = r.read_uint(**state, pointer);
 	if (!device)
 		return device.take_error();
 	if (*device == 0)

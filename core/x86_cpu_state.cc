@@ -37,7 +37,7 @@ Result<void> look_up_env(QemuReader &r, CpuFields &f)
 	VMCOREFS_TRY(seg->fields({{"selector", &f.segment.selector}, {"base", &f.segment.base},
 				  {"limit", &f.segment.limit}, {"flags", &f.segment.flags}}));
 	f.segment.stride = seg->size();
-	if (auto v = r.types().enumerator("CC_OP_EFLAGS"))
+	if (auto v = r.facts().enumerator("CC_OP_EFLAGS"))
 		f.cc_op_eflags = *v;
 	return {};
 }

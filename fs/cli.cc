@@ -8,6 +8,7 @@
 #include <string>
 
 #include "mount_readahead.h"
+#include "private_cache.h"
 
 namespace vmcorefs {
 namespace {
@@ -25,6 +26,8 @@ enum LongOnly {
 	opt_freeze,
 	opt_json,
 	opt_readahead,
+	opt_profile,
+	opt_write_profile,
 };
 
 const struct option long_options[] = {
@@ -45,6 +48,8 @@ const struct option long_options[] = {
 	{"freeze", no_argument, nullptr, opt_freeze},
 	{"json", no_argument, nullptr, opt_json},
 	{"readahead", required_argument, nullptr, opt_readahead},
+	{"profile", required_argument, nullptr, opt_profile},
+	{"write-profile", required_argument, nullptr, opt_write_profile},
 	{nullptr, 0, nullptr, 0},
 };
 
@@ -97,6 +102,8 @@ bool apply_option(int c, Options &o)
 	case opt_freeze: o.freeze = true; break;
 	case opt_json: o.json = true; break;
 	case opt_readahead: o.readahead_kib = parse_readahead(optarg); break;
+	case opt_profile: o.load.profile = optarg; break;
+	case opt_write_profile: o.mode = Mode::write_profile; o.profile_path = optarg; break;
 	default: return false;
 	}
 	return true;
@@ -114,7 +121,8 @@ Result<Options> parse_command_line(int argc, char **argv)
 		if (!apply_option(c, o))
 			return usage_error(std::string("unknown or incomplete option '") +
 					   argv[optind - 1] + "'");
-		modes += c == opt_info || c == opt_extract || c == opt_compare;
+		modes += c == opt_info || c == opt_extract || c == opt_compare ||
+			 c == opt_write_profile;
 		if (c == opt_pid && !o.load.pid)
 			return usage_error(std::string("--pid needs a process ID, not '") + optarg +
 					   "'");
@@ -125,7 +133,8 @@ Result<Options> parse_command_line(int argc, char **argv)
 	if (o.mode == Mode::help || o.mode == Mode::version)
 		return o;
 	if (modes > 1)
-		return usage_error("--info, --extract and --compare exclude each other");
+		return usage_error(
+			"--info, --extract, --compare and --write-profile exclude each other");
 	if (o.freeze && !o.load.pid)
 		return usage_error("--freeze needs --pid");
 	if (o.json && o.mode != Mode::info)
@@ -136,9 +145,16 @@ Result<Options> parse_command_line(int argc, char **argv)
 		return usage_error("--readahead goes with a mount");
 	if (o.load.debug_dirs.empty())
 		o.load.debug_dirs.emplace_back("/usr/lib/debug");
-	// The guest comes from CORE, or with --pid from the live process, which takes its place.
-	int source = o.load.pid ? 0 : 1;
+	// Set and empty: no cache (the test suite's default, so that each test walks with the
+	// debug info it names).
+	const char *cache = std::getenv("VMCOREFS_PROFILE_CACHE");
+	o.load.profile_cache = cache ? cache : default_cache_dir("profiles");
+	// The guest comes from CORE, or with --pid from the live process, which takes its place;
+	// --write-profile may read a QEMU binary (--executable) alone.
 	int positional = argc - optind;
+	bool binary_only = o.mode == Mode::write_profile && !o.load.pid &&
+			   !o.load.executable.empty() && positional == 0;
+	int source = o.load.pid || binary_only ? 0 : 1;
 	int wanted = source + (o.mode == Mode::mount ? 1 : 0);
 	if (positional != wanted) {
 		if (o.load.pid)
@@ -148,7 +164,7 @@ Result<Options> parse_command_line(int argc, char **argv)
 		return usage_error(o.mode == Mode::mount ? "expected CORE and MOUNTPOINT"
 							 : "expected exactly one CORE");
 	}
-	if (!o.load.pid)
+	if (source)
 		o.load.core_path = argv[optind];
 	if (o.mode == Mode::mount)
 		o.mountpoint = argv[optind + source];
@@ -163,6 +179,7 @@ void print_help(const char *argv0)
 		"       %s --info [-v | --json] CORE | --pid=PID\n"
 		"       %s --extract=FILE CORE | --pid=PID\n"
 		"       %s --compare=REF.vmcore CORE | --pid=PID\n"
+		"       %s --write-profile=FILE CORE | --pid=PID | --executable=QEMU\n"
 		"\n"
 		"Mount the guest memory of a crashed QEMU's process core, or of a running or hung\n"
 		"QEMU process, as an ELF vmcore that crash, drgn, gdb and makedumpfile read. CORE may\n"
@@ -184,6 +201,9 @@ void print_help(const char *argv0)
 		"  --extract=FILE         write guest.vmcore to FILE (sparse); do not mount\n"
 		"  --compare=REF.vmcore   compare what would be served with a vmcore QEMU wrote;\n"
 		"                         exit 0 when they agree, 3 when they differ\n"
+		"  --write-profile=FILE   write QEMU's layout profile (what vmcorefs reads of its\n"
+		"                         debug info) to FILE, for --profile where there is none;\n"
+		"                         from a core, a process, or a binary (--executable alone)\n"
 		"\n"
 		"A live QEMU:\n"
 		"  --pid=PID              read the guest from QEMU process PID instead of a core; it\n"
@@ -200,6 +220,8 @@ void print_help(const char *argv0)
 		"  --debug-file-directory=DIR\n"
 		"                         where build-id trees and .gnu_debuglink files are looked\n"
 		"                         up (repeatable; default /usr/lib/debug)\n"
+		"  --profile=FILE         QEMU's layout from a profile (--write-profile) instead of\n"
+		"                         its debug info; it must name the core's QEMU build-id\n"
 		"\n"
 		"Compressed cores:\n"
 		"  --cache-dir=DIR        where decompressed cores are kept (default\n"
@@ -216,14 +238,17 @@ void print_help(const char *argv0)
 		"                         the kernel's 128 needs root)\n"
 		"\n"
 		"Other:\n"
-		"  -v, --verbose          with --info: where debug info came from, DWARF names used\n"
+		"  -v, --verbose          with --info: where QEMU's layout came from (debug info,\n"
+		"                         profile), the names of QEMU's that matched\n"
 		"  --json                 with --info: print info.json instead\n"
 		"  -h, --help             this text\n"
 		"  -V, --version          version\n"
 		"\n"
 		"Environment:\n"
 		"  DEBUGINFOD_URLS        debuginfod servers asked for QEMU's executable and DWARF\n"
-		"  XDG_CACHE_HOME, HOME   where the default --cache-dir lies\n"
+		"  XDG_CACHE_HOME, HOME   where the default --cache-dir and profile cache lie\n"
+		"  VMCOREFS_PROFILE_CACHE where layout profiles are cached by build-id (default\n"
+		"                         $XDG_CACHE_HOME/vmcorefs/profiles); empty: no cache\n"
 		"\n"
 		"Exit status: 0 success, 1 failure, 2 usage error, 3 vmcores differ (--compare).\n"
 		"\n"
@@ -235,7 +260,7 @@ void print_help(const char *argv0)
 		"  fusermount3 -u /mnt/vm\n"
 		"  %s --pid=$(pidof qemu-system-x86_64) /mnt/vm\n"
 		"See vmcorefs(1).\n",
-		argv0, argv0, argv0, argv0, argv0, argv0, argv0);
+		argv0, argv0, argv0, argv0, argv0, argv0, argv0, argv0);
 }
 
 } // namespace vmcorefs

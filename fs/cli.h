@@ -11,7 +11,7 @@
 
 namespace vmcorefs {
 
-enum class Mode { mount, info, extract, compare, help, version };
+enum class Mode { mount, info, extract, compare, write_profile, help, version };
 
 struct Options {
 	Mode mode = Mode::mount;
@@ -19,6 +19,7 @@ struct Options {
 	std::string mountpoint;
 	std::string extract_path; // --extract=FILE
 	std::string compare_path; // --compare=REF.vmcore
+	std::string profile_path; // --write-profile=FILE
 	std::string cache_dir;    // --cache-dir: where compressed cores are decompressed
 	bool foreground = false;  // -f
 	bool debug = false;       // -d: FUSE debug output, implies -f
@@ -50,5 +51,6 @@ int run_info(const Options &options);
 int run_mount(const Options &options);
 int run_extract(const Options &options);
 int run_compare(const Options &options);
+int run_write_profile(const Options &options);
 
 } // namespace vmcorefs

@@ -7,6 +7,7 @@
 #include "core_cache.h"
 #include "core_decompressor.h"
 #include "log.h"
+#include "private_cache.h"
 #include "progress_bar.h"
 
 namespace vmcorefs {
@@ -61,7 +62,7 @@ Result<std::string> uncompressed_core(const std::string &core_path, const std::s
 		return format.take_error();
 	if (*format == Compression::none)
 		return core_path;
-	std::string dir = cache_dir.empty() ? default_core_cache_dir() : cache_dir;
+	std::string dir = cache_dir.empty() ? default_cache_dir("cores") : cache_dir;
 	if (dir.empty())
 		return make_error(ErrorCode::usage, core_path,
 				  "compressed, and there is no cache directory to decompress it "

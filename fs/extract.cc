@@ -10,13 +10,12 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <cstdlib>
 #include <fcntl.h>
-#include <sys/stat.h>
 #include <unistd.h>
 #include <vector>
 
 #include "file_runs.h"
+#include "output_file.h"
 #include "pending_file.h"
 #include "progress_bar.h"
 
@@ -127,80 +126,15 @@ Result<void> copy_extent(Copy &c, const ExtentTable &table, const Extent &e)
 			  e.offset);
 }
 
-// The directory and base name of an absolute path.
-std::pair<std::string, std::string> split_path(const std::string &path)
-{
-	auto slash = path.rfind('/');
-	return {slash == 0 ? "/" : path.substr(0, slash), path.substr(slash + 1)};
-}
-
-Result<std::string> real_path(const std::string &path)
-{
-	char *real = realpath(path.c_str(), nullptr);
-	if (!real)
-		return make_io_error(path, "cannot create", errno);
-	std::string out = real;
-	std::free(real);
-	return out;
-}
-
-// Where the vmcore goes, as an absolute path without links: path, or the file a symbolic link at
-// path names (written through, as cp does, so that the link stays). Refused: standard output,
-// anything that exists and is not a regular file (a device, a FIFO, a directory), and the inputs.
-Result<std::string> destination(const std::string &path, const std::vector<struct stat> &inputs)
-{
-	if (path == "-")
-		return make_error(ErrorCode::usage, path,
-				  "--extract writes a file, not standard output");
-	struct stat st;
-	if (stat(path.c_str(), &st) != 0) {
-		if (errno != ENOENT)
-			return make_io_error(path, "cannot create", errno);
-		// A new file (or a link to nothing, which it replaces), in a directory that exists.
-		auto slash = path.rfind('/');
-		std::string dir = slash == path.npos ? "." : slash == 0 ? "/" : path.substr(0, slash);
-		std::string base = slash == path.npos ? path : path.substr(slash + 1);
-		auto real_dir = real_path(dir);
-		if (!real_dir)
-			return make_io_error(path, "cannot create", real_dir.error().errno_value);
-		return (*real_dir == "/" ? "" : *real_dir) + "/" + base;
-	}
-	if (!S_ISREG(st.st_mode))
-		return make_error(ErrorCode::usage, path,
-				  "not a regular file; --extract writes or replaces regular files "
-				  "only");
-	for (const struct stat &input : inputs)
-		if (st.st_dev == input.st_dev && st.st_ino == input.st_ino)
-			return make_error(ErrorCode::usage, path,
-					  "is the core itself (or another input of this run); "
-					  "--extract never overwrites its input");
-	return real_path(path);
-}
-
 } // namespace
-
-Result<void> check_extract_target(const std::string &path, const std::vector<std::string> &inputs)
-{
-	std::vector<struct stat> identities;
-	for (const std::string &input : inputs) {
-		struct stat st;
-		if (stat(input.c_str(), &st) == 0)
-			identities.push_back(st);
-	}
-	auto target = destination(path, identities);
-	if (!target)
-		return target.take_error();
-	return {};
-}
 
 Result<void> extract_file(const ExtentTable &table, const MemorySource &core,
 			  const std::string &path)
 {
-	auto target = destination(path, {core.opened()});
+	auto target = output_destination(path, {core.opened()}, "--extract");
 	if (!target)
 		return target.take_error();
-	auto [directory, name] = split_path(*target);
-	auto pending = PendingFile::create(directory, name);
+	auto pending = PendingFile::create(target->directory, target->name);
 	if (!pending)
 		return pending.take_error();
 	Output out{path, pending->fd()};
@@ -217,7 +151,7 @@ Result<void> extract_file(const ExtentTable &table, const MemorySource &core,
 	// The last bytes may be a hole that nothing was written to.
 	if (ftruncate(out.fd, static_cast<off_t>(table.size())) != 0)
 		return make_io_error(path, "cannot set the size", errno);
-	return pending->commit(*target, PendingFile::Existing::replace);
+	return pending->commit(target->path, PendingFile::Existing::replace);
 }
 
 } // namespace vmcorefs

@@ -2,7 +2,6 @@
 #pragma once
 
 #include <string>
-#include <vector>
 
 #include "error.h"
 #include "extent_table.h"
@@ -10,15 +9,10 @@
 
 namespace vmcorefs {
 
-// Refuses, before any work is done, a path that extract_file would refuse: standard output
-// ("-"), something that exists and is not a regular file, or one of the inputs (same device and
-// inode, symbolic links followed).
-Result<void> check_extract_target(const std::string &path, const std::vector<std::string> &inputs);
-
 // Writes the bytes of table to path (a symbolic link is written through), as sparse as the core:
 // the core's holes stay holes. The bytes go into a new file (mode 0600) in path's directory that
 // replaces path only once it is complete: whatever path was before survives any failure. A
-// progress line goes to stderr when it is a terminal. Errors: those of check_extract_target,
+// progress line goes to stderr when it is a terminal. Errors: those of check_output_target,
 // changed when the core shrank or changed meanwhile, absent for an absent extent, io.
 Result<void> extract_file(const ExtentTable &table, const MemorySource &core,
 			  const std::string &path);

@@ -3,7 +3,7 @@
 
 #include "cli.h"
 #include "compressed_core.h"
-#include "extract.h"
+#include "output_file.h"
 #include "log.h"
 #include "mountpoint_check.h"
 
@@ -30,12 +30,16 @@ int main(int argc, char **argv)
 		if (auto usable = check_mountpoint(options->mountpoint); !usable)
 			return fail(usable.error());
 	const LoadOptions &load = options->load;
+	std::vector<std::string> inputs{load.core_path, load.executable, load.debuginfo, load.profile};
 	if (options->mode == Mode::extract)
-		if (auto usable = check_extract_target(
-			    options->extract_path, {load.core_path, load.executable, load.debuginfo});
+		if (auto usable = check_output_target(options->extract_path, inputs, "--extract");
 		    !usable)
 			return fail(usable.error());
-	if (!load.pid) {
+	if (options->mode == Mode::write_profile)
+		if (auto usable = check_output_target(options->profile_path, inputs, "--write-profile");
+		    !usable)
+			return fail(usable.error());
+	if (!load.core_path.empty()) {
 		auto core = uncompressed_core(load.core_path, options->cache_dir);
 		if (!core)
 			return fail(core.error());
@@ -51,6 +55,8 @@ int main(int argc, char **argv)
 		return run_info(*options);
 	case Mode::extract:
 		return run_extract(*options);
+	case Mode::write_profile:
+		return run_write_profile(*options);
 	default:
 		return run_compare(*options);
 	}

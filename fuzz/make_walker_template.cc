@@ -29,7 +29,7 @@
 #include <unistd.h>
 
 #include "debug_info.h"
-#include "dwarf_types.h"
+#include "dwarf_facts.h"
 #include "guest_loader.h"
 #include "memfd_file.h"
 
@@ -182,11 +182,11 @@ namespace {
 
 // The host ranges [vaddr, end) whose bytes in the real core the walk read.
 std::vector<std::pair<uint64_t, uint64_t>> traced_walk(const ProcessCore &real,
-							const DebugInfo &debug, DwarfTypes &types)
+							const QemuFacts &facts, uint64_t load_bias)
 {
 	trace.fd = real.source().fd();
 	trace.reads.clear();
-	auto walked = walk_guest(real, debug, types);
+	auto walked = walk_guest(real, facts, load_bias);
 	trace.fd = -1;
 	if (!walked)
 		die("the real core does not walk: " + walked.error().to_string());
@@ -255,8 +255,9 @@ int main(int argc, char **argv)
 	auto debug = DebugInfo::open(**real, options);
 	if (!debug)
 		die(debug.error().to_string());
-	DwarfTypes types((*debug)->dwarf());
-	auto want = walk_guest(**real, **debug, types);
+	QemuFacts facts = facts_from_debug_info(**debug, (*real)->executable_build_id());
+	uint64_t load_bias = (*debug)->load_bias();
+	auto want = walk_guest(**real, facts, load_bias);
 	if (!want)
 		die("the real core does not walk: " + want.error().to_string());
 
@@ -265,7 +266,7 @@ int main(int argc, char **argv)
 		t.add(*bias, 4096, true); // the ELF header, program headers and build-id note
 	for (const GuestBlock &b : want->blocks)
 		t.add(b.host, chunk_size, true); // guest RAM: segments for the layout and file tree
-	for (auto [start, end] : traced_walk(**real, **debug, types))
+	for (auto [start, end] : traced_walk(**real, facts, load_bias))
 		t.add(start, end - start);
 
 	// Empty when the template walks to what the real core gives, else what differs.
@@ -276,7 +277,7 @@ int main(int argc, char **argv)
 		auto small = ProcessCore::open(file.path());
 		if (!small)
 			return "headers (" + small.error().to_string() + ")";
-		auto got = walk_guest(**small, **debug, types);
+		auto got = walk_guest(**small, facts, load_bias);
 		return got ? walk_difference(*got, *want) : "walk (" + got.error().to_string() + ")";
 	};
 	if (std::string d = difference(); !d.empty())

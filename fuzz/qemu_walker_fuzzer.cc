@@ -16,7 +16,7 @@
 #include <memory>
 
 #include "debug_info.h"
-#include "dwarf_types.h"
+#include "dwarf_facts.h"
 #include "file_tree.h"
 #include "guest_loader.h"
 #include "guest_report.h"
@@ -28,9 +28,9 @@ using namespace vmcorefs;
 namespace {
 
 struct Fixed {
-	std::unique_ptr<ProcessCore> core; // the template; DebugInfo's libdwfl keeps its Elf
-	std::unique_ptr<DebugInfo> debug;
-	std::unique_ptr<DwarfTypes> types;
+	std::unique_ptr<ProcessCore> core; // the template
+	QemuFacts facts;                   // QEMU's layout, from the template's DWARF
+	uint64_t load_bias = 0;
 	std::vector<uint8_t> headers; // the template up to its first PT_LOAD's data
 };
 
@@ -61,8 +61,8 @@ extern "C" int LLVMFuzzerInitialize(int *, char ***)
 	auto debug = DebugInfo::open(*fixed->core, options);
 	if (!debug)
 		die(debug.error().to_string());
-	fixed->debug = std::move(*debug);
-	fixed->types = std::make_unique<DwarfTypes>(fixed->debug->dwarf());
+	fixed->facts = facts_from_debug_info(**debug, fixed->core->executable_build_id());
+	fixed->load_bias = (*debug)->load_bias();
 	uint64_t data = fixed->core->source().size();
 	for (const CoreSegment &s : fixed->core->segments())
 		data = std::min(data, s.offset);
@@ -78,12 +78,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	auto core = ProcessCore::open(file.path());
 	if (!core) // only the input's length can make the fixed headers fail
 		return 0;
-	auto map = walk_guest(**core, *fixed->debug, *fixed->types);
+	auto map = walk_guest(**core, fixed->facts, fixed->load_bias);
 	if (!map) {
 		(void)map.error().to_string();
 		return 0;
 	}
-	LoadedGuest guest{std::move(*core), std::move(*map), {}};
+	LoadedGuest guest{std::move(*core), std::move(*map), {}, {}};
 	// The texts are made here, not on first use: the fuzzer reaches the kernel log decoder
 	// with guest memory it controls.
 	GuestReport report(guest);

@@ -253,6 +253,41 @@ input_extract-onto-symlink() { extract_onto_core "$work/link"; ln -s "$core" "$n
 after_extract-onto-symlink() { after_core_untouched; }
 input_extract-onto-hardlink() { extract_onto_core "$work/hard"; ln "$core" "$named"; }
 after_extract-onto-hardlink() { after_core_untouched; }
+# Layout profiles (--profile) are untrusted input: damaged, of another build, not a file.
+profile_of_the_core() {
+	core=$(scenario_value panic kernel_core)
+	named=$work/profile
+	"$vmcorefs" --write-profile="$named" "$core" || fail "--write-profile failed"
+	mode_arg=--info
+	args=(--profile="$named")
+}
+input_profile-not-a-profile() { profile_of_the_core; sed -i 1s/1/2/ "$named"; }
+input_profile-other-build() {
+	profile_of_the_core
+	sed -i 's/^build-id .*/build-id 00112233445566778899aabbccddeeff00112233/' "$named"
+}
+input_profile-lacks-a-fact() { profile_of_the_core; sed -i '/^field FlatRange addr.size /d' "$named"; }
+input_profile-field-outside() {
+	profile_of_the_core
+	sed -i 's/^field FlatRange mr [0-9]* /field FlatRange mr 4294967296 /' "$named"
+}
+input_profile-fifo() { fifo_beside_the_core; mode_arg=--info; args=(--profile="$named"); }
+input_write-profile-onto-core() { extract_onto_core; mode_arg=--write-profile=$core; }
+after_write-profile-onto-core() { after_core_untouched; }
+# A binary with debug info that is not QEMU: no profile.
+input_write-profile-not-qemu() {
+	named=$work/hello
+	echo 'int main(void) { return 0; }' | cc -g -x c -o "$named" - || fail "cc failed"
+	core=
+	mode_arg=--write-profile=$work/profile
+	args=(--executable="$named")
+}
+after_write-profile-not-qemu() { [ ! -e "$work/profile" ] || fail "a profile was written"; }
+input_write-profile-dash() {
+	core=$(scenario_value panic kernel_core)
+	named=-
+	mode_arg=--write-profile=-
+}
 # An earlier vmcore on a file system too small for the new one: it survives byte for byte.
 input_extract-disk-full() {
 	core=$(scenario_value panic kernel_core)

@@ -25,6 +25,7 @@
 #include <zstd.h>
 
 #include "core_cache.h"
+#include "private_cache.h"
 #include "core_decompressor.h"
 #include "pending_file.h"
 
@@ -643,13 +644,13 @@ TEST(CoreCacheDir, FollowsXdgCacheHomeThenHome)
 	std::string saved_xdg = xdg ? xdg : "", saved_home = home ? home : "";
 	setenv("XDG_CACHE_HOME", "/x/cache", 1);
 	setenv("HOME", "/home/u", 1);
-	EXPECT_EQ(default_core_cache_dir(), "/x/cache/vmcorefs/cores");
+	EXPECT_EQ(default_cache_dir("cores"), "/x/cache/vmcorefs/cores");
 	setenv("XDG_CACHE_HOME", "relative", 1); // the specification says to ignore it
-	EXPECT_EQ(default_core_cache_dir(), "/home/u/.cache/vmcorefs/cores");
+	EXPECT_EQ(default_cache_dir("cores"), "/home/u/.cache/vmcorefs/cores");
 	unsetenv("XDG_CACHE_HOME");
-	EXPECT_EQ(default_core_cache_dir(), "/home/u/.cache/vmcorefs/cores");
+	EXPECT_EQ(default_cache_dir("cores"), "/home/u/.cache/vmcorefs/cores");
 	unsetenv("HOME");
-	EXPECT_EQ(default_core_cache_dir(), "");
+	EXPECT_EQ(default_cache_dir("cores"), "");
 	if (xdg)
 		setenv("XDG_CACHE_HOME", saved_xdg.c_str(), 1);
 	if (home)

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "extract.h"
+#include "output_file.h"
 #include "file_tree.h"
 #include "fuse_mount.h"
 #include "mapped_file.h"
@@ -505,7 +506,7 @@ TEST(ExtractFile, RefusesDevicesFifosAndTheCoreItself)
 	ExtentTable table = build_vmcore_table(synthetic_map()).value();
 	for (const std::string &target : {std::string("/dev/null"), fifo, core_path, link, hard}) {
 		SCOPED_TRACE(target);
-		for (auto done : {check_extract_target(target, {core_path}),
+		for (auto done : {check_output_target(target, {core_path}, "--extract"),
 				  extract_file(table, *core, target)}) {
 			ASSERT_FALSE(done.ok());
 			EXPECT_EQ(done.error().code, ErrorCode::usage);
@@ -518,7 +519,7 @@ TEST(ExtractFile, RefusesDevicesFifosAndTheCoreItself)
 	EXPECT_EQ(lstat(fifo.c_str(), &st), 0);
 	EXPECT_TRUE(S_ISFIFO(st.st_mode));
 	EXPECT_EQ(read_file(core_path), core_bytes_before);
-	EXPECT_FALSE(check_extract_target("-", {core_path}).ok());
+	EXPECT_FALSE(check_output_target("-", {core_path}, "--extract").ok());
 }
 
 // An existing regular file is replaced whole; a symbolic link to one is written through.

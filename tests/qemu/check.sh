@@ -1,8 +1,8 @@
 #!/bin/bash
 # Checks vmcorefs on one real QEMU core against QEMU's own vmcore of the same instant, with the
 # tools people use on vmcores. Usage: check.sh CHECK VMCOREFS MANIFEST CORE_KEY
-#   CHECK     compare | segments | class | readelf | extract | sparse | crash | drgn | makedumpfile
-#             | dmesg
+#   CHECK     compare | segments | class | readelf | extract | sparse | profile | crash | drgn
+#             | makedumpfile | dmesg
 #   CORE_KEY  gcore_core or kernel_core (a key of the harness manifest)
 set -euo pipefail
 [ $# -eq 4 ] || { echo "usage: check.sh CHECK VMCOREFS MANIFEST CORE_KEY" >&2; exit 2; }
@@ -108,6 +108,44 @@ check_extract() {
 	done
 }
 
+# QEMU's layout from a profile (--write-profile, --profile) serves the bytes its debug info does,
+# and the profile of the binary alone is the core's;
+# the profile cache is written after a walk with debug info, used by the next run, and an entry
+# that is not vmcorefs's own (a symlink) is passed over and replaced.
+check_profile() {
+	local cache=$work/profiles details='^  (layout|executable|debug info|debug alt file):'
+	"$vmcorefs" --write-profile="$work/profile" "$core" || fail "--write-profile failed"
+	"$vmcorefs" --write-profile="$work/binary.profile" --executable="$(value qemu)" ||
+		fail "--write-profile from QEMU's binary failed"
+	cmp "$work/profile" "$work/binary.profile" || fail "the profiles of the core and of its binary differ"
+	mount_guest
+	mkdir "$work/mnt-profile"
+	mount_core "$vmcorefs" "$core" "$work/mnt-profile" --profile="$work/profile"
+	cmp "$mnt/guest.vmcore" "$work/mnt-profile/guest.vmcore" ||
+		fail "guest.vmcore walked with the profile differs from the one walked with debug info"
+	cmp "$mnt/info" "$work/mnt-profile/info" || fail "info differs with the profile"
+
+	VMCOREFS_PROFILE_CACHE=$cache "$vmcorefs" --info -v "$core" >"$work/dwarf" ||
+		fail "--info with an empty profile cache failed"
+	grep -q "^  layout: QEMU's debug info$" "$work/dwarf" || fail "the first run did not use debug info"
+	local entry
+	entry=$(sed -n "s|^  layout: profile cached as ||p" "$work/dwarf")
+	[[ $entry == "$cache/"*.profile ]] || fail "the first run cached no profile"
+	cmp "$entry" "$work/profile" || fail "the cached profile differs from --write-profile's"
+	VMCOREFS_PROFILE_CACHE=$cache "$vmcorefs" --info -v "$core" >"$work/cached" ||
+		fail "--info with the profile cached failed"
+	grep -qx "  layout: cached profile $entry" "$work/cached" || fail "the second run did not use the cache"
+	cmp <(grep -Ev "$details" "$work/dwarf") <(grep -Ev "$details" "$work/cached") ||
+		fail "--info -v differs with the cached profile"
+
+	ln -sf "$work/profile" "$entry"
+	VMCOREFS_PROFILE_CACHE=$cache "$vmcorefs" --info -v "$core" >"$work/planted" ||
+		fail "--info with a planted cache entry failed"
+	grep -q "^  layout: cached profile passed over: $entry: not vmcorefs's own (a symlink)" \
+		"$work/planted" || fail "the symlink in the cache was not passed over"
+	[ -f "$entry" ] && [ ! -L "$entry" ] || fail "the symlink in the cache was not replaced"
+}
+
 # SEEK_HOLE lets cp skip the idle guest's untouched RAM.
 check_sparse() {
 	mount_guest
@@ -205,7 +243,8 @@ check_dmesg() {
 }
 
 case $check in
-compare | segments | class | readelf | extract | sparse | crash | drgn | makedumpfile | dmesg) "check_$check" ;;
+compare | segments | class | readelf | extract | sparse | profile | crash | drgn | makedumpfile | dmesg)
+	"check_$check" ;;
 *) echo "check: unknown check $check" >&2; exit 2 ;;
 esac
 echo "check $check ($scenario, $key): ok"

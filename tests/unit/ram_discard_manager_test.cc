@@ -6,7 +6,7 @@
 
 #include "compiled_dwarf.h"
 #include "core_builder.h"
-#include "dwarf_types.h"
+#include "dwarf_facts.h"
 #include "process_core.h"
 #include "ram_discard_manager.h"
 
@@ -46,13 +46,13 @@ protected:
 	{
 		program_.emplace(qemu_like);
 		ASSERT_EQ(program_->error(), "");
-		types_.emplace(program_->dwarf());
+		facts_ = layout_facts_from_dwarf(program_->dwarf());
 		builder_.add_sparse_load(heap, 0x10000);
 	}
 
 	uint64_t offset(const char *type, const char *field)
 	{
-		auto layout = types_->find_struct(type);
+		auto layout = facts_.find_struct(type);
 		EXPECT_TRUE(layout.ok());
 		auto f = layout->field(field);
 		EXPECT_TRUE(f.ok()) << f.error().message;
@@ -69,7 +69,8 @@ protected:
 		builder_.poke(name_at, text);
 		builder_.poke_u64(type_at + offset("TypeImpl", "name"), name_at);
 		builder_.poke_u64(class_at + offset("ObjectClass", "type"), type_at);
-		builder_.poke_u64(device_at + offset("VirtIOMEM", "parent_obj.class"), class_at);
+		// QOM puts the Object first: a device's class is at Object.class.
+		builder_.poke_u64(device_at + offset("Object", "class"), class_at);
 		builder_.poke_u64(device_at + offset("VirtIOMEM", "block_size"), block);
 		builder_.poke_u64(device_at + offset("VirtIOMEM", "memdev"), backend_at);
 		builder_.poke_u64(device_at + offset("VirtIOMEM", "bitmap"), bitmap_at);
@@ -94,7 +95,7 @@ protected:
 		auto core = ProcessCore::open(dir_.file("core"));
 		if (!core)
 			return core.take_error();
-		StructReader reader(**core, *types_);
+		StructReader reader(**core, facts_);
 		RamDiscardManagers managers(reader);
 		std::vector<RegionSection> all;
 		for (const RegionSection &section : sections) {
@@ -107,8 +108,8 @@ protected:
 	}
 
 	TempDir dir_;
-	std::optional<test::CompiledDwarf> program_; // before types_, which reads it
-	std::optional<DwarfTypes> types_;
+	std::optional<test::CompiledDwarf> program_;
+	QemuFacts facts_;
 	CoreBuilder builder_;
 };
 

@@ -1,0 +1,94 @@
+#include "facts_source.h"
+
+#include "dwarf_facts.h"
+#include "layout_profile.h"
+#include "profile_cache.h"
+
+namespace vmcorefs {
+namespace {
+
+// A profile's globals are offsets from the load bias, which only the core's auxiliary vector
+// gives when there is no debug info to find the executable with.
+Result<uint64_t> load_bias(const ProcessCore &core)
+{
+	if (auto bias = core.load_bias())
+		return *bias;
+	return make_error(ErrorCode::not_qemu, core.path(),
+			  "cannot tell where QEMU's executable is loaded (no AT_PHDR in the "
+			  "auxiliary vector); a layout profile needs it");
+}
+
+Result<FoundFacts> from_profile(const ProcessCore &core, const std::string &path)
+{
+	auto facts = read_profile(path);
+	if (!facts)
+		return facts.take_error();
+	const auto &id = core.executable_build_id();
+	if (facts->build_id != id)
+		return make_error(ErrorCode::mismatch, path,
+				  "describes QEMU build-id " + build_id_hex(facts->build_id) +
+					  ", but " + core.path() + " is of build-id " +
+					  (id.empty() ? "(none recorded)" : build_id_hex(id)));
+	auto bias = load_bias(core);
+	if (!bias)
+		return bias.take_error();
+	return FoundFacts{std::move(*facts), *bias, nullptr, {"layout: profile " + path}};
+}
+
+} // namespace
+
+Result<FoundFacts> find_facts(const ProcessCore &core, const LoadOptions &options)
+{
+	if (!options.profile.empty())
+		return from_profile(core, options.profile);
+	const auto &id = core.executable_build_id();
+	std::vector<std::string> details;
+	if (!options.profile_cache.empty() && !id.empty() && core.load_bias()) {
+		std::string why;
+		if (auto facts = cached_profile(options.profile_cache, id, &why))
+			return FoundFacts{std::move(*facts), *core.load_bias(), nullptr,
+					  {"layout: cached profile " +
+					   cached_profile_path(options.profile_cache, id)}};
+		if (!why.empty())
+			details.push_back("layout: cached profile passed over: " + why);
+	}
+	auto debug = DebugInfo::open(core, options);
+	if (!debug)
+		return debug.take_error();
+	FoundFacts found{facts_from_debug_info(**debug, id), (*debug)->load_bias(),
+			 std::move(*debug), std::move(details)};
+	found.details.insert(found.details.end(), found.debug->details().begin(),
+			     found.debug->details().end());
+	found.details.push_back("layout: QEMU's debug info");
+	return found;
+}
+
+Result<QemuFacts> facts_of_executable(const LoadOptions &options)
+{
+	auto debug = DebugInfo::open_executable(options);
+	if (!debug)
+		return debug.take_error();
+	auto id = file_build_id(options.executable);
+	if (!id)
+		return id.take_error();
+	QemuFacts facts = facts_from_debug_info(**debug, *id);
+	// What every walk reads first: without them this is no QEMU system emulator.
+	if (!facts.global({"address_space_memory"}) || !facts.find_struct("RAMBlock"))
+		return make_error(ErrorCode::not_qemu, options.executable,
+				  "its debug info has no address_space_memory or no struct RAMBlock: "
+				  "not a QEMU system emulator");
+	return facts;
+}
+
+void cache_facts(FoundFacts &found, const LoadOptions &options)
+{
+	if (!found.debug || options.profile_cache.empty() || found.facts.build_id.empty())
+		return;
+	auto saved = save_profile(options.profile_cache, found.facts);
+	found.details.push_back(
+		saved ? "layout: profile cached as " +
+				cached_profile_path(options.profile_cache, found.facts.build_id)
+		      : "layout: profile not cached: " + saved.error().to_string());
+}
+
+} // namespace vmcorefs

@@ -1,0 +1,38 @@
+// Where a walk's QemuFacts come from: the profile the user names (--profile), else a profile
+// cached for the executable's build-id, else QEMU's DWARF (debug_info.h), whose facts are cached
+// once a walk with them has succeeded.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "debug_info.h"
+#include "error.h"
+#include "load_options.h"
+#include "process_core.h"
+#include "qemu_facts.h"
+
+namespace vmcorefs {
+
+struct FoundFacts {
+	QemuFacts facts;
+	uint64_t load_bias = 0;           // where the executable is loaded: the globals' base
+	std::unique_ptr<DebugInfo> debug; // when the facts came from DWARF
+	std::vector<std::string> details; // for `--info -v`: where they came from
+};
+
+// Errors: those of DebugInfo::open and read_profile; mismatch when a --profile describes another
+// build than the core's; not_qemu when the core does not say where the executable is loaded.
+Result<FoundFacts> find_facts(const ProcessCore &core, const LoadOptions &options);
+
+// The facts of the QEMU executable options.executable, from its DWARF, without a core
+// (--write-profile from a binary): nothing walks with them here, so they are only checked to
+// describe a QEMU system emulator. Errors: those of DebugInfo::open_executable; not_qemu.
+Result<QemuFacts> facts_of_executable(const LoadOptions &options);
+
+// Once a walk with facts from DWARF succeeded: saves them in options.profile_cache, and says in
+// found.details where, or why not.
+void cache_facts(FoundFacts &found, const LoadOptions &options);
+
+} // namespace vmcorefs
