@@ -4,6 +4,10 @@
 // profile holds exactly what a walk reads, and a lookup left out of this list fails on the first
 // scenario that reaches it rather than passing unnoticed with DWARF.
 //
+// Adding a fact needs nothing more: profiles without it are refused and made again. Changing what
+// a declared fact means does: bump the format's version (layout_profile.cc), or old profiles would
+// be read with the new meaning.
+//
 // A name with alternatives is written as QEMU's names joined by '|', newest first
 // ("cpus_queue|cpus", a field "vcpu_dirty|hwaccel_synchronized"): the first that exists is the
 // answer. A field is a dotted path through named and anonymous members ("addr.start").

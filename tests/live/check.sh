@@ -6,8 +6,9 @@
 #            crash's sys and ps) read the kernel and the task list, workload included; so do they
 #            on --extract --pid's file
 #   paused   QMP stop, then QEMU's dump-guest-memory as the reference: --compare --pid agrees with
-#            it byte for byte, registers included; --info --pid lists the blocks --info lists on
-#            gcore's core of the same instant; then QMP cont
+#            it byte for byte, registers included, also walked with the profile --write-profile
+#            --pid writes; --info --pid lists the blocks --info lists on gcore's core of the same
+#            instant; then QMP cont
 #   hung     SIGSTOP: QMP query-status gets no answer; the mount reads as when running, with
 #            registers; SIGCONT, and QMP answers again
 #   frozen   --freeze: while mounted every QEMU thread is in tracing stop and uses no CPU, the
@@ -105,6 +106,11 @@ grep -q '^notes: ' "$work/compare.out" || fail "paused: --compare compared no no
 "$vmcorefs" --info --pid=$pid >"$work/info.out" 2>&1 || fail "paused: --info --pid failed"
 ! grep -q 'registers are stale' "$work/info.out" || { cat "$work/info.out"; fail "paused: a vCPU is reported stale"; }
 say "paused: --compare --pid agrees with dump-guest-memory; $(grep '^memory:' "$work/compare.out")"
+"$vmcorefs" --write-profile="$work/live.profile" --pid=$pid || fail "paused: --write-profile --pid failed"
+"$vmcorefs" --compare="$work/reference.vmcore" --pid=$pid --profile="$work/live.profile" \
+	>"$work/compare.out" 2>&1 ||
+	{ cat "$work/compare.out"; fail "paused: --compare --pid --profile does not agree with QEMU's dump"; }
+say "paused: so does --compare --pid with the profile --write-profile --pid wrote"
 rm "$work/reference.vmcore"
 # gcore of the same instant: --info on its core lists the blocks --info --pid lists.
 timeout 600 gdb -nx -batch -iex 'set debuginfod enabled off' -p $pid -ex "gcore $work/gcore.core" \
