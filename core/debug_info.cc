@@ -410,6 +410,7 @@ Result<void> DebugInfo::check_alt(const Subject &subject, const char *debug_file
 
 Result<void> DebugInfo::load_dwarf(const Subject &subject)
 {
+	build_id_ = subject.build_id;
 	std::string id = build_id_hex(subject.build_id);
 	GElf_Addr bias = 0;
 	Elf *elf = dwfl_module_getelf(module_, &bias);

@@ -59,6 +59,8 @@ public:
 	// Where the executable is loaded in the core (0 from open_executable): what its symbols'
 	// addresses are offset by.
 	uint64_t load_bias() const;
+	// The build-id of the executable whose DWARF this is.
+	const std::vector<uint8_t> &build_id() const { return build_id_; }
 
 	// Where things came from, for `--info -v`.
 	const std::vector<std::string> &details() const { return details_; }
@@ -91,6 +93,7 @@ private:
 	Dwarf *dwarf_ = nullptr;
 	std::string debuginfo_path_; // the colon-separated list libdwfl searches
 	std::unordered_map<std::string_view, uint64_t> symbols_;
+	std::vector<uint8_t> build_id_;
 	std::vector<std::string> details_;
 };
 

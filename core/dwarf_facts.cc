@@ -100,7 +100,7 @@ QemuFacts layout_facts_from_dwarf(Dwarf *dwarf)
 	return facts;
 }
 
-QemuFacts facts_from_debug_info(const DebugInfo &debug, const std::vector<uint8_t> &build_id)
+QemuFacts facts_from_debug_info(const DebugInfo &debug)
 {
 	QemuFacts facts = layout_facts_from_dwarf(debug.dwarf());
 	const DeclaredFacts &declared = declared_facts();
@@ -114,7 +114,7 @@ QemuFacts facts_from_debug_info(const DebugInfo &debug, const std::vector<uint8_
 				      : std::nullopt);
 	}
 	facts.qemu_version = version_from_rodata(debug.executable_elf());
-	facts.build_id = build_id;
+	facts.build_id = debug.build_id();
 	return facts;
 }
 

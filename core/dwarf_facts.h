@@ -15,6 +15,6 @@ QemuFacts layout_facts_from_dwarf(Dwarf *dwarf);
 
 // Every declared fact of the QEMU debug describes: layouts, enumerators, the globals' offsets
 // from the executable's load bias, the version string in its .rodata and its build-id.
-QemuFacts facts_from_debug_info(const DebugInfo &debug, const std::vector<uint8_t> &build_id);
+QemuFacts facts_from_debug_info(const DebugInfo &debug);
 
 } // namespace vmcorefs

@@ -55,7 +55,7 @@ Result<FoundFacts> find_facts(const ProcessCore &core, const LoadOptions &option
 	auto debug = DebugInfo::open(core, options);
 	if (!debug)
 		return debug.take_error();
-	FoundFacts found{facts_from_debug_info(**debug, id), (*debug)->load_bias(),
+	FoundFacts found{facts_from_debug_info(**debug), (*debug)->load_bias(),
 			 std::move(*debug), std::move(details)};
 	found.details.insert(found.details.end(), found.debug->details().begin(),
 			     found.debug->details().end());
@@ -68,10 +68,7 @@ Result<QemuFacts> facts_of_executable(const LoadOptions &options)
 	auto debug = DebugInfo::open_executable(options);
 	if (!debug)
 		return debug.take_error();
-	auto id = file_build_id(options.executable);
-	if (!id)
-		return id.take_error();
-	QemuFacts facts = facts_from_debug_info(**debug, *id);
+	QemuFacts facts = facts_from_debug_info(**debug);
 	// What every walk reads first: without them this is no QEMU system emulator.
 	if (!facts.global({"address_space_memory"}) || !facts.find_struct("RAMBlock"))
 		return make_error(ErrorCode::not_qemu, options.executable,

@@ -43,9 +43,8 @@ void QemuFacts::note_match(const std::string &line) const
 
 Result<std::optional<Field>> StructLayout::answer(const std::string &key) const
 {
-	const auto &fields = facts_->structs.find(key_)->second->fields;
-	auto it = fields.find(key);
-	if (it == fields.end())
+	auto it = fields_->find(key);
+	if (it == fields_->end())
 		return undeclared("field " + key_ + "." + key);
 	return it->second;
 }
@@ -90,7 +89,7 @@ Result<StructLayout> QemuFacts::find_struct(std::string_view name) const
 		return undeclared("struct " + std::string(name));
 	if (!it->second)
 		return no_struct(name);
-	return StructLayout(it->first, it->second->name, it->second->size, this);
+	return StructLayout(it->first, it->second->name, it->second->size, it->second->fields, this);
 }
 
 Result<StructLayout> QemuFacts::find_struct(std::initializer_list<std::string_view> names) const
@@ -102,7 +101,7 @@ Result<StructLayout> QemuFacts::find_struct(std::initializer_list<std::string_vi
 	note_match("struct " + key + ": " + (it->second ? it->second->name : "none"));
 	if (!it->second)
 		return no_struct(join_names(names, " or "));
-	return StructLayout(it->first, it->second->name, it->second->size, this);
+	return StructLayout(it->first, it->second->name, it->second->size, it->second->fields, this);
 }
 
 Result<int64_t> QemuFacts::enumerator(std::string_view name) const

@@ -30,6 +30,10 @@ struct Field {
 
 class QemuFacts;
 
+// A struct's answers by declared field names ("vcpu_dirty|hwaccel_synchronized"); nullopt: QEMU
+// has none of them.
+using FieldAnswers = std::map<std::string, std::optional<Field>, std::less<>>;
+
 // One struct of the build: its size and the answers for its declared fields.
 class StructLayout {
 public:
@@ -53,8 +57,9 @@ public:
 
 private:
 	friend class QemuFacts;
-	StructLayout(std::string key, std::string name, uint64_t size, const QemuFacts *facts)
-		: key_(std::move(key)), name_(std::move(name)), size_(size), facts_(facts)
+	StructLayout(const std::string &key, const std::string &name, uint64_t size,
+		     const FieldAnswers &fields, const QemuFacts *facts)
+		: key_(key), name_(name), size_(size), fields_(&fields), facts_(facts)
 	{
 	}
 	// The answer for a declared key; error when it is not declared.
@@ -63,7 +68,8 @@ private:
 	std::string key_; // the declared names, '|'-joined
 	std::string name_;
 	uint64_t size_;
-	const QemuFacts *facts_;
+	const FieldAnswers *fields_;
+	const QemuFacts *facts_; // for matched()
 };
 
 class QemuFacts {
@@ -73,7 +79,7 @@ public:
 	struct Struct {
 		std::string name; // the name that matched
 		uint64_t size = 0;
-		std::map<std::string, std::optional<Field>, std::less<>> fields;
+		FieldAnswers fields;
 	};
 	struct Symbol {
 		std::string name;    // the name that matched

@@ -6,6 +6,8 @@
 #include <sstream>
 #include <unistd.h>
 
+#include "unique_fd.h"
+
 namespace vmcorefs {
 namespace {
 
@@ -65,17 +67,14 @@ Result<void> raise_mount_readahead(const std::string &mountpoint, unsigned kib)
 	if (current >= kib) // INIT's answer lowers it
 		return {};
 	std::string value = std::to_string(kib) + "\n";
-	int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
-	bool written = fd >= 0 && ::write(fd, value.data(), value.size()) ==
-					  static_cast<ssize_t>(value.size());
-	int error = errno;
-	if (fd >= 0)
-		::close(fd);
+	UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CLOEXEC));
+	bool written = fd && ::write(fd.get(), value.data(), value.size()) ==
+				     static_cast<ssize_t>(value.size());
 	if (!written)
 		return make_io_error(mountpoint,
 				     "cannot raise the readahead above " + std::to_string(current) +
 					     " KiB in " + path,
-				     error);
+				     errno);
 	return {};
 }
 

@@ -255,7 +255,7 @@ int main(int argc, char **argv)
 	auto debug = DebugInfo::open(**real, options);
 	if (!debug)
 		die(debug.error().to_string());
-	QemuFacts facts = facts_from_debug_info(**debug, (*real)->executable_build_id());
+	QemuFacts facts = facts_from_debug_info(**debug);
 	uint64_t load_bias = (*debug)->load_bias();
 	auto want = walk_guest(**real, facts, load_bias);
 	if (!want)

@@ -61,7 +61,7 @@ extern "C" int LLVMFuzzerInitialize(int *, char ***)
 	auto debug = DebugInfo::open(*fixed->core, options);
 	if (!debug)
 		die(debug.error().to_string());
-	fixed->facts = facts_from_debug_info(**debug, fixed->core->executable_build_id());
+	fixed->facts = facts_from_debug_info(**debug);
 	fixed->load_bias = (*debug)->load_bias();
 	uint64_t data = fixed->core->source().size();
 	for (const CoreSegment &s : fixed->core->segments())
