@@ -8,6 +8,7 @@
 #include <gelf.h>
 #include <unistd.h>
 
+#include "qemu_banner.h"
 #include "regular_file.h"
 
 namespace vmcorefs {
@@ -421,11 +422,17 @@ Result<void> DebugInfo::load_dwarf(const Subject &subject)
 					  "DEBUGINFOD_URLS");
 	Dwarf_Addr dwbias = 0;
 	dwarf_ = dwfl_module_getdwarf(module_, &dwbias);
-	if (!dwarf_)
+	if (!dwarf_) {
+		// The version tells a user which dbgsym package or profile to look for; the
+		// executable is the build's own (dwfl checked its build-id), stripped or not.
+		std::string version = qemu_version_of(elf);
 		return make_error(ErrorCode::no_debug_info, subject.file,
-				  "no debug info for QEMU build-id " + id + ": looked in " +
+				  "no debug info for QEMU " + (version.empty() ? "" : version + ", ") +
+					  "build-id " + id + ": looked in " +
 					  no_debug_info_places(subject.build_id) +
-					  "; give the file with --debuginfo or set DEBUGINFOD_URLS");
+					  "; install its debug info, give the file with --debuginfo, "
+					  "set DEBUGINFOD_URLS or give a layout profile with --profile");
+	}
 	const char *main_file = nullptr, *debug_file = nullptr;
 	dwfl_module_info(module_, nullptr, nullptr, nullptr, nullptr, nullptr, &main_file,
 			 &debug_file);

@@ -2,9 +2,9 @@
 
 #include <cstring>
 #include <dwarf.h>
-#include <gelf.h>
 
 #include "dwarf_types.h"
+#include "qemu_banner.h"
 #include "qemu_fact_list.h"
 
 namespace vmcorefs {
@@ -47,37 +47,6 @@ std::optional<QemuFacts::Struct> first_struct(DwarfTypes &types, const DeclaredS
 	return std::nullopt;
 }
 
-// softmmu/vl.c prints "QEMU emulator version " QEMU_FULL_VERSION "\n" for --version; the
-// literal sits whole in .rodata, which is the one place the version is recorded.
-std::string version_from_rodata(Elf *elf)
-{
-	static const char banner[] = "QEMU emulator version ";
-	size_t shstrndx;
-	if (!elf || elf_getshdrstrndx(elf, &shstrndx) != 0)
-		return {};
-	for (Elf_Scn *scn = nullptr; (scn = elf_nextscn(elf, scn));) {
-		GElf_Shdr shdr;
-		const char *name;
-		if (!gelf_getshdr(scn, &shdr) || shdr.sh_type != SHT_PROGBITS ||
-		    !(name = elf_strptr(elf, shstrndx, shdr.sh_name)) || strcmp(name, ".rodata"))
-			continue;
-		Elf_Data *data = elf_getdata(scn, nullptr);
-		if (!data || !data->d_buf)
-			return {};
-		const char *base = static_cast<const char *>(data->d_buf);
-		const char *hit = static_cast<const char *>(
-			memmem(base, data->d_size, banner, sizeof banner - 1));
-		if (!hit)
-			return {};
-		const char *start = hit + sizeof banner - 1;
-		const char *end = start;
-		while (end < base + data->d_size && *end && *end != '\n')
-			end++;
-		return std::string(start, end);
-	}
-	return {};
-}
-
 std::optional<QemuFacts::Symbol> first_symbol(const DebugInfo &debug, std::string_view names)
 {
 	for (std::string_view name : alternatives(names))
@@ -113,7 +82,7 @@ QemuFacts facts_from_debug_info(const DebugInfo &debug)
 						named->first, named->second - debug.load_bias()})
 				      : std::nullopt);
 	}
-	facts.qemu_version = version_from_rodata(debug.executable_elf());
+	facts.qemu_version = qemu_version_of(debug.executable_elf());
 	facts.build_id = debug.build_id();
 	return facts;
 }

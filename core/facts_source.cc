@@ -1,5 +1,7 @@
 #include "facts_source.h"
 
+#include <unistd.h>
+
 #include "dwarf_facts.h"
 #include "layout_profile.h"
 #include "profile_cache.h"
@@ -18,7 +20,8 @@ Result<uint64_t> load_bias(const ProcessCore &core)
 			  "auxiliary vector); a layout profile needs it");
 }
 
-Result<FoundFacts> from_profile(const ProcessCore &core, const std::string &path)
+Result<FoundFacts> from_profile(const ProcessCore &core, const std::string &path,
+				const std::string &detail)
 {
 	auto facts = read_profile(path);
 	if (!facts)
@@ -32,7 +35,7 @@ Result<FoundFacts> from_profile(const ProcessCore &core, const std::string &path
 	auto bias = load_bias(core);
 	if (!bias)
 		return bias.take_error();
-	return FoundFacts{std::move(*facts), *bias, nullptr, {"layout: profile " + path}};
+	return FoundFacts{std::move(*facts), *bias, nullptr, {detail + path}};
 }
 
 } // namespace
@@ -40,7 +43,7 @@ Result<FoundFacts> from_profile(const ProcessCore &core, const std::string &path
 Result<FoundFacts> find_facts(const ProcessCore &core, const LoadOptions &options)
 {
 	if (!options.profile.empty())
-		return from_profile(core, options.profile);
+		return from_profile(core, options.profile, "layout: profile ");
 	const auto &id = core.executable_build_id();
 	std::vector<std::string> details;
 	if (!options.profile_cache.empty() && !id.empty() && core.load_bias()) {
@@ -48,9 +51,16 @@ Result<FoundFacts> find_facts(const ProcessCore &core, const LoadOptions &option
 		if (auto facts = cached_profile(options.profile_cache, id, &why))
 			return FoundFacts{std::move(*facts), *core.load_bias(), nullptr,
 					  {"layout: cached profile " +
-					   cached_profile_path(options.profile_cache, id)}};
+					   profile_path(options.profile_cache, id)}};
 		if (!why.empty())
 			details.push_back("layout: cached profile passed over: " + why);
+	}
+	// Debug info the user names wins over a shipped profile: it is the build's own record.
+	if (!options.shipped_profiles.empty() && options.debuginfo.empty() && !id.empty() &&
+	    core.load_bias()) {
+		std::string path = profile_path(options.shipped_profiles, id);
+		if (access(path.c_str(), F_OK) == 0)
+			return from_profile(core, path, "layout: profile shipped with vmcorefs ");
 	}
 	auto debug = DebugInfo::open(core, options);
 	if (!debug)
@@ -84,7 +94,7 @@ void cache_facts(FoundFacts &found, const LoadOptions &options)
 	auto saved = save_profile(options.profile_cache, found.facts);
 	found.details.push_back(
 		saved ? "layout: profile cached as " +
-				cached_profile_path(options.profile_cache, found.facts.build_id)
+				profile_path(options.profile_cache, found.facts.build_id)
 		      : "layout: profile not cached: " + saved.error().to_string());
 }
 

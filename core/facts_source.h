@@ -1,6 +1,7 @@
 // Where a walk's QemuFacts come from: the profile the user names (--profile), else a profile
-// cached for the executable's build-id, else QEMU's DWARF (debug_info.h), whose facts are cached
-// once a walk with them has succeeded.
+// cached for the executable's build-id, else one installed with vmcorefs for that build-id
+// (unless --debuginfo names DWARF), else QEMU's DWARF (debug_info.h), whose facts are cached once
+// a walk with them has succeeded.
 #pragma once
 
 #include <memory>
@@ -22,8 +23,9 @@ struct FoundFacts {
 	std::vector<std::string> details; // for `--info -v`: where they came from
 };
 
-// Errors: those of DebugInfo::open and read_profile; mismatch when a --profile describes another
-// build than the core's; not_qemu when the core does not say where the executable is loaded.
+// Errors: those of DebugInfo::open and read_profile; mismatch when a --profile (or a shipped
+// profile under the core's build-id) describes another build than the core's; not_qemu when the
+// core does not say where the executable is loaded.
 Result<FoundFacts> find_facts(const ProcessCore &core, const LoadOptions &options);
 
 // The facts of the QEMU executable options.executable, from its DWARF, without a core

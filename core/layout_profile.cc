@@ -161,6 +161,8 @@ Result<void> Parser::symbol(const std::vector<std::string_view> &w,
 
 Result<void> Parser::line(std::string_view text)
 {
+	if (text.starts_with('#'))
+		return {};
 	if (text.starts_with("qemu-version ")) {
 		facts_.qemu_version = text.substr(strlen("qemu-version "));
 		return {};

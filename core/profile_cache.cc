@@ -10,7 +10,7 @@
 
 namespace vmcorefs {
 
-std::string cached_profile_path(const std::string &dir, const std::vector<uint8_t> &build_id)
+std::string profile_path(const std::string &dir, const std::vector<uint8_t> &build_id)
 {
 	return dir + "/" + build_id_hex(build_id) + ".profile";
 }
@@ -19,7 +19,7 @@ std::optional<QemuFacts> cached_profile(const std::string &dir,
 					const std::vector<uint8_t> &build_id, std::string *why)
 {
 	why->clear();
-	std::string path = cached_profile_path(dir, build_id);
+	std::string path = profile_path(dir, build_id);
 	auto entry = open_cache_entry(path);
 	if (!entry) {
 		*why = entry.error().to_string();
@@ -48,7 +48,7 @@ std::optional<QemuFacts> cached_profile(const std::string &dir,
 Result<void> save_profile(const std::string &dir, const QemuFacts &facts)
 {
 	VMCOREFS_TRY(make_private_directory(dir));
-	std::string path = cached_profile_path(dir, facts.build_id);
+	std::string path = profile_path(dir, facts.build_id);
 	std::string name = path.substr(dir.size() + 1);
 	auto entry = PendingFile::create(dir, name);
 	if (!entry)

@@ -14,8 +14,8 @@
 
 namespace vmcorefs {
 
-// Where the profile of build_id lies in dir.
-std::string cached_profile_path(const std::string &dir, const std::vector<uint8_t> &build_id);
+// Where the profile of build_id lies in dir: the cache, or the profiles installed with vmcorefs.
+std::string profile_path(const std::string &dir, const std::vector<uint8_t> &build_id);
 
 // The cached facts of build_id in dir; nullopt when there are none that can be used, and then
 // why in *why (empty when there simply is no entry).

@@ -6,6 +6,7 @@
 #include "elf_note.h"
 #include "file_runs.h"
 #include "guest_memory_resolver.h"
+#include "qom_type.h"
 
 namespace vmcorefs {
 namespace {
@@ -70,6 +71,13 @@ Result<Vmcoreinfo> from_device(QemuReader &r, const GuestMemoryMap &map)
 		return device.take_error();
 	if (*device == 0)
 		return make_error(ErrorCode::absent, "", "QEMU ran without -device vmcoreinfo");
+	// The static's place comes from DWARF or, for a stripped QEMU, from a profile that placed
+	// it by its neighbours: read nothing through it unless it leads to the device.
+	auto is_device = qom_object_is_a(r, *device, "vmcoreinfo");
+	if (!is_device || !*is_device)
+		return make_error(ErrorCode::bad_structure, "",
+				  "vmcoreinfo_state (" + hex(**state) +
+					  ") does not point at a vmcoreinfo device");
 	auto has = r.read_bool(*device, f.has);
 	auto format = r.read_uint(*device, f.guest_format);
 	auto size = r.read_uint(*device, f.size);

@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <getopt.h>
 #include <string>
+#include <unistd.h>
 
 #include "mount_readahead.h"
 #include "private_cache.h"
@@ -109,6 +110,20 @@ bool apply_option(int c, Options &o)
 	return true;
 }
 
+// The layout profiles installed with vmcorefs: PREFIX/share/vmcorefs/profiles for
+// PREFIX/bin/vmcorefs, wherever the tree was installed (the build tree's fs/vmcorefs has them in
+// BUILD/share too).
+std::string shipped_profile_dir()
+{
+	char exe[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe);
+	if (n <= 0 || n == sizeof exe)
+		return "";
+	std::string path(exe, static_cast<size_t>(n));
+	std::string bin = path.substr(0, path.rfind('/'));
+	return bin.substr(0, bin.rfind('/')) + "/share/vmcorefs/profiles";
+}
+
 } // namespace
 
 Result<Options> parse_command_line(int argc, char **argv)
@@ -149,6 +164,7 @@ Result<Options> parse_command_line(int argc, char **argv)
 	// debug info it names).
 	const char *cache = std::getenv("VMCOREFS_PROFILE_CACHE");
 	o.load.profile_cache = cache ? cache : default_cache_dir("profiles");
+	o.load.shipped_profiles = shipped_profile_dir();
 	// The guest comes from CORE, or with --pid from the live process, which takes its place;
 	// --write-profile may read a QEMU binary (--executable) alone.
 	int positional = argc - optind;

@@ -37,6 +37,6 @@ apt-get install -y -q --no-install-recommends \
 	meson python3 python3-venv flex bison libglib2.0-dev libpixman-1-dev libfdt-dev zlib1g-dev dpkg-dev \
 	gdb crash python3-drgn makedumpfile elfutils binutils dwz debuginfod libdebuginfod1 curl \
 	busybox-static cpio kmod xz-utils zstd lz4 ca-certificates \
-	qemu-system-data seabios qemu-system-x86 \
+	qemu-system-data seabios qemu-system-x86 qemu-system-arm \
 	clang-14 libclang-rt-14-dev util-linux
 apt-get install -y -q --no-install-recommends -t bookworm-backports meson python3-pycotap

@@ -12,7 +12,6 @@ set -euo pipefail
 [ $# -eq 3 ] || { echo "usage: check.sh CASE VMCOREFS MANIFEST" >&2; exit 2; }
 case=$1 vmcorefs=$2 manifest=$3
 here=$(cd "$(dirname "$0")" && pwd)
-skip=77
 
 fail() { echo "debuginfo.$case: $*" >&2; exit 1; }
 # KEY's value in a key=value file
@@ -148,48 +147,6 @@ start_debuginfod() {
 	fail "debuginfod did not start"
 }
 
-# A core of Debian's own QEMU (stripped, DWARF only in its dbgsym package): QEMU runs without a
-# guest until its QMP socket exists, then gets SIGABRT. Sets $stock_core.
-stock_qemu_core() {
-	local bin=/usr/bin/qemu-system-x86_64 pattern shell pid=
-	pattern=$(cat /proc/sys/kernel/core_pattern)
-	# QEMU runs in a subshell that reports its death by SIGABRT into qemu.log and exits normally,
-	# so this shell prints no "Aborted (core dumped)"; -pidfile gives QEMU's own pid.
-	(cd "$work" && { ulimit -c unlimited 2>/dev/null || true; } && "$bin" -machine pc -m 128 -accel tcg \
-		-nodefaults -display none -pidfile "$work/qemu.pid" \
-		-qmp "unix:$work/qmp.sock,server=on,wait=off"; exit $?) </dev/null >"$work/qemu.log" 2>&1 &
-	shell=$!
-	pids+=("$shell")
-	for _ in $(seq 300); do # 30 s
-		[ -S "$work/qmp.sock" ] && [ -s "$work/qemu.pid" ] && break
-		kill -0 "$shell" 2>/dev/null || { cat "$work/qemu.log" >&2; fail "$bin exited early"; }
-		sleep 0.1
-	done
-	[ -S "$work/qmp.sock" ] && [ -s "$work/qemu.pid" ] || fail "$bin made no QMP socket in 30 s"
-	pid=$(cat "$work/qemu.pid")
-	pids+=("$pid")
-	sleep 1 # let the main loop start
-	# A core_pattern that is a plain file name writes into QEMU's cwd; anything else (a pipe to
-	# systemd-coredump, a directory, %-specifiers) is not ours to read: use gdb's gcore then.
-	if [[ $pattern == *[/%\|]* || $(ulimit -H -c) != unlimited ]]; then
-		timeout 120 gdb -nx -batch -iex 'set debuginfod enabled off' -p "$pid" \
-			-ex "gcore $work/core" >"$work/gdb.log" 2>&1 || { cat "$work/gdb.log" >&2; fail "gcore failed"; }
-		stock_core=$work/core
-		return
-	fi
-	kill -ABRT "$pid"
-	for _ in $(seq 600); do # 60 s
-		kill -0 "$shell" 2>/dev/null || break
-		sleep 0.1
-	done
-	kill -0 "$shell" 2>/dev/null && fail "$bin still runs 60 s after SIGABRT"
-	wait "$shell" || [ $? -eq 134 ] || fail "$bin did not die of SIGABRT: $(cat "$work/qemu.log")"
-	for stock_core in "$work/$pattern.$pid" "$work/$pattern"; do
-		[ -f "$stock_core" ] && return
-	done
-	fail "no core in $work after SIGABRT (core_pattern '$pattern')"
-}
-
 case $case in
 variants)
 	load_manifest
@@ -267,16 +224,29 @@ missing) # no debug info anywhere: what was looked for, where, and how to give i
 		"$empty/.build-id/${id:0:2}/${id:2}.debug" "$(dirname "$(v stripped)")/qemu-system-x86_64.debug" \
 		"--debuginfo" "DEBUGINFOD_URLS" -- --executable="$(v stripped)" --debug-file-directory="$empty"
 	;;
-stock-qemu) # Debian's QEMU without its dbgsym package
-	bin=/usr/bin/qemu-system-x86_64
-	[ -x $bin ] || { echo "skip: $bin is not installed (qemu-system-x86, scripts/install-deps.sh)"; exit $skip; }
-	id=$(readelf -n $bin 2>/dev/null | sed -n 's/^[[:space:]]*Build ID: //p' | head -n 1)
+stock-qemu) # Debian's QEMU without its dbgsym package (harness scenario panic-stock)
+	[ -f "$manifest" ] || fail "no manifest $manifest (did the harness_panic-stock fixture run?)"
+	bin=$(value qemu "$manifest") core=$(value kernel_core "$manifest")
+	[ -n "$core" ] || core=$(value gcore_core "$manifest")
+	id=$(readelf -n "$bin" 2>/dev/null | sed -n 's/^[[:space:]]*Build ID: //p' | head -n 1)
 	[ -n "$id" ] || fail "$bin has no build-id"
-	[ ! -e "/usr/lib/debug/.build-id/${id:0:2}/${id:2}.debug" ] ||
-		{ echo "skip: QEMU's debug info is installed in /usr/lib/debug"; exit $skip; }
-	stock_qemu_core
-	refuse "$stock_core" "$stock_core" "no debug info" "$id" "$bin" \
-		"/usr/lib/debug/.build-id/${id:0:2}/${id:2}.debug" "--debuginfo" "DEBUGINFOD_URLS" --
+	version=$("$bin" --version | sed -n '1s/^QEMU emulator version //p')
+	# Installed (cmake --install), vmcorefs finds the profile it ships beside itself.
+	build=$(cd "$(dirname "$vmcorefs")/.." && pwd)
+	cmake --install "$build" --prefix "$work/prefix" >"$work/install.log" || fail "cmake --install failed"
+	vmcorefs=$work/prefix/bin/vmcorefs
+	run_vmcorefs --info -v "$core"
+	[ $status -eq 0 ] || fail "--info -v $core: exit $status: $(cat "$work/err")"
+	grep -qxF "  layout: profile shipped with vmcorefs $work/prefix/share/vmcorefs/profiles/$id.profile" \
+		"$work/out" || fail "the installed vmcorefs used no profile it ships: $(grep layout "$work/out")"
+	echo "ok: the installed vmcorefs walks $bin with $work/prefix/share/vmcorefs/profiles/$id.profile"
+	# Without them (the binary alone), the error names the build and the ways out.
+	mkdir "$work/alone"
+	cp "$vmcorefs" "$work/alone/"
+	vmcorefs=$work/alone/vmcorefs
+	refuse "$core" "$core" "no debug info for QEMU $version, build-id $id" "$bin" \
+		"$empty/.build-id/${id:0:2}/${id:2}.debug" "--debuginfo" "DEBUGINFOD_URLS" "--profile" -- \
+		--debug-file-directory="$empty"
 	;;
 *)
 	fail "unknown case"

@@ -6,7 +6,7 @@
 # Exit status 77 (CTest's SKIP_RETURN_CODE) only when the scenario needs /dev/kvm and the machine
 # has none.
 set -eu
-usage() { echo "usage: make-scenario.sh idle|panic|novmcoreinfo|kvm|dumpoff|virtiomem|firmware-rom|firmware-flash|firmware-flash-above4g[-bigmem|-arm64|-arm64sve|-arm64vhe][-qemu10] OUTDIR" >&2; exit 2; }
+usage() { echo "usage: make-scenario.sh idle|panic|novmcoreinfo|kvm|dumpoff|virtiomem|firmware-rom|firmware-flash|firmware-flash-above4g[-bigmem|-q35|-arm64|-arm64sve|-arm64vhe][-qemu10|-stock] OUTDIR" >&2; exit 2; }
 [ $# -eq 2 ] || usage
 # Suffixes vary the QEMU under a scenario: -bigmem runs it on q35 with 4.5 GiB, so RAM below and
 # above the PCI hole are two guest-physical blocks of one RAMBlock (QEMU's dump and gcore then write
@@ -15,15 +15,18 @@ usage() { echo "usage: make-scenario.sh idle|panic|novmcoreinfo|kvm|dumpoff|virt
 # with live floating-point state (make-initramfs.sh); -arm64sve does the same on -cpu max, which
 # has SVE (and SME, pointer authentication...); -arm64vhe also gives the vCPUs EL2
 # (virtualization=on), where the kernel runs as a VHE host (idle-arm64 keeps a 32-bit task
-# spinning, so that a vCPU is in AArch32 state); -qemu10 uses QEMU 10.0
-# (Debian's backport) instead of Debian 12's 7.2. The manifest's scenario= is the scenario without
-# them; name= is all of it.
+# spinning, so that a vCPU is in AArch32 state); -q35 runs the guest on q35 with its usual
+# memory; -qemu10 uses QEMU 10.0 (Debian's backport) instead of Debian 12's 7.2; -stock runs
+# Debian's own stripped QEMU 7.2 (packages qemu-system-x86 and qemu-system-arm, no debug info), not
+# one built here. The manifest's scenario= is the scenario without them; name= is all of it.
 name=$1 scenario=${1%-qemu10} qemu_suite=bookworm machine=pc machine_props= memory=512 maxmem=
 ram_idstr=pc.ram target=x86_64 kernel_arch=amd64 console=ttyS0 cpu=() panic_by=1
-notes_per_vcpu=2 idle_append=
+notes_per_vcpu=2 idle_append= stock=no
 [ "$scenario" = "$name" ] || qemu_suite=bookworm-backports
+[ "${scenario%-stock}" = "$scenario" ] || scenario=${scenario%-stock} stock=yes
 case $scenario in
 *-bigmem) scenario=${scenario%-bigmem} machine=q35 memory=4608 ;;
+*-q35) scenario=${scenario%-q35} machine=q35 ;;
 *-arm64)
 	scenario=${scenario%-arm64} machine=virt ram_idstr=mach-virt.ram
 	target=aarch64 kernel_arch=arm64 console=ttyAMA0 panic_by=fp idle_append=vmcorefs.aarch32=1
@@ -113,7 +116,12 @@ esac
 # the kernel log has wrapped in both of its rings.
 [ "$name" != panic-qemu10 ] || append="$append vmcorefs.flood=6000 printk.devkmsg=on"
 
-qemu=$("$here/build-qemu.sh" $qemu_suite $target)
+if [ $stock = yes ]; then
+	qemu=/usr/bin/qemu-system-$target
+	[ -x "$qemu" ] || { echo "make-scenario: $name: no $qemu (scripts/install-deps.sh installs it)" >&2; exit 1; }
+else
+	qemu=$("$here/build-qemu.sh" $qemu_suite $target)
+fi
 if [ $kernel = yes ]; then
 	kdir=$("$here/fetch-kernel.sh" $kernel_arch)
 	initrd=$("$here/make-initramfs.sh" "$kdir")

@@ -1,8 +1,8 @@
 #!/bin/bash
 # Checks vmcorefs on one real QEMU core against QEMU's own vmcore of the same instant, with the
 # tools people use on vmcores. Usage: check.sh CHECK VMCOREFS MANIFEST CORE_KEY
-#   CHECK     compare | segments | class | readelf | extract | sparse | profile | crash | drgn
-#             | makedumpfile | dmesg
+#   CHECK     compare | segments | class | readelf | extract | sparse | profile | shipped | crash
+#             | drgn | makedumpfile | dmesg
 #   CORE_KEY  gcore_core or kernel_core (a key of the harness manifest)
 set -euo pipefail
 [ $# -eq 4 ] || { echo "usage: check.sh CHECK VMCOREFS MANIFEST CORE_KEY" >&2; exit 2; }
@@ -146,6 +146,19 @@ check_profile() {
 	[ -f "$entry" ] && [ ! -L "$entry" ] || fail "the symlink in the cache was not replaced"
 }
 
+# Debian's stripped QEMU: its layout comes from the profile shipped for its build-id, beside the
+# vmcorefs under test as beside an installed one, and no debug info is looked for.
+check_shipped() {
+	local id profile
+	id=$(readelf -n "$(value qemu)" | sed -n 's/^[[:space:]]*Build ID: //p' | head -n 1)
+	[ -n "$id" ] || fail "$(value qemu) has no build-id"
+	"$vmcorefs" --info -v "$core" >"$work/info" || fail "--info -v failed"
+	profile=$(sed -n 's/^  layout: profile shipped with vmcorefs //p' "$work/info")
+	[[ $profile == */share/vmcorefs/profiles/$id.profile ]] ||
+		{ cat "$work/info"; fail "--info -v names no shipped profile of build-id $id"; }
+	! grep -Eq '^  (executable|debug info):' "$work/info" || fail "debug info was looked for"
+}
+
 # SEEK_HOLE lets cp skip the idle guest's untouched RAM.
 check_sparse() {
 	mount_guest
@@ -243,7 +256,7 @@ check_dmesg() {
 }
 
 case $check in
-compare | segments | class | readelf | extract | sparse | profile | crash | drgn | makedumpfile | dmesg)
+compare | segments | class | readelf | extract | sparse | profile | shipped | crash | drgn | makedumpfile | dmesg)
 	"check_$check" ;;
 *) echo "check: unknown check $check" >&2; exit 2 ;;
 esac

@@ -108,6 +108,16 @@ TEST_F(LayoutProfile, RefusesDamagedLines)
 	EXPECT_REFUSED(text_ + "frobnicate\n", "is not a line of a layout profile");
 }
 
+TEST_F(LayoutProfile, ReadsPastComments)
+{
+	std::string commented = text_;
+	commented.insert(text_.find('\n') + 1, "# made from a build\n");
+	auto read = parse_profile(commented + "# the end\n", "p");
+	ASSERT_TRUE(read.ok()) << read.error().to_string();
+	EXPECT_EQ(format_profile(*read), text_) << "comments are read past, and not written back";
+	EXPECT_REFUSED(text_ + " # not at the start of a line\n", "is not a line of a layout profile");
+}
+
 TEST_F(LayoutProfile, ErrorsNameTheFileAndLine)
 {
 	std::string why =
