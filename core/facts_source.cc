@@ -1,8 +1,11 @@
 #include "facts_source.h"
 
+#include <algorithm>
+#include <dirent.h>
 #include <unistd.h>
 
 #include "dwarf_facts.h"
+#include "executable_symbols.h"
 #include "layout_profile.h"
 #include "profile_cache.h"
 
@@ -38,6 +41,41 @@ Result<FoundFacts> from_profile(const ProcessCore &core, const std::string &path
 	return FoundFacts{std::move(*facts), *bias, nullptr, {detail + path}};
 }
 
+// "7.2" of "7.2.22 (Debian 1:7.2+dfsg-7+deb12u18)": stable releases of one QEMU keep its
+// layouts, and the layout checks catch a release that did not.
+std::string_view major_minor(std::string_view version)
+{
+	size_t first = version.find('.');
+	if (first == version.npos)
+		return version;
+	return version.substr(0, version.find_first_not_of("0123456789", first + 1));
+}
+
+// A profile of another build, keyed to the executable exe of the core's build.
+std::optional<FoundFacts> keyed(QemuFacts facts, const std::string &path, const ProcessCore &core,
+				const ExecutableSymbols &exe)
+{
+	for (auto &[names, symbol] : facts.globals)
+		if (symbol) {
+			auto it = exe.data.find(symbol->name);
+			if (it == exe.data.end())
+				return std::nullopt;
+			symbol->offset = it->second;
+		}
+	for (auto &[names, symbol] : facts.global_prefixes)
+		symbol.reset();
+	std::string from = build_id_hex(facts.build_id);
+	facts.borrowed_from = path + " (build-id " + from + ")";
+	facts.build_id = exe.build_id;
+	facts.qemu_version = exe.qemu_version;
+	return FoundFacts{std::move(facts),
+			  *core.load_bias(),
+			  nullptr,
+			  {"layout: profile " + path + " of build-id " + from +
+			   ", another build of QEMU " + exe.qemu_version +
+			   "; its globals are where the executable's dynamic symbols say"}};
+}
+
 } // namespace
 
 Result<FoundFacts> find_facts(const ProcessCore &core, const LoadOptions &options)
@@ -71,6 +109,38 @@ Result<FoundFacts> find_facts(const ProcessCore &core, const LoadOptions &option
 			     found.debug->details().end());
 	found.details.push_back("layout: QEMU's debug info");
 	return found;
+}
+
+std::vector<FoundFacts> borrowed_facts(const ProcessCore &core, const LoadOptions &options)
+{
+	const auto &id = core.executable_build_id();
+	if (options.shipped_profiles.empty() || id.empty() || !core.load_bias())
+		return {};
+	auto exe = read_executable_symbols(options.executable.empty() ? core.executable_file()
+								      : options.executable);
+	if (!exe || exe->build_id != id || exe->qemu_version.empty())
+		return {};
+	std::vector<std::string> paths;
+	if (DIR *dir = opendir(options.shipped_profiles.c_str())) {
+		while (const dirent *entry = readdir(dir))
+			if (std::string_view(entry->d_name).ends_with(".profile"))
+				paths.push_back(options.shipped_profiles + "/" + entry->d_name);
+		closedir(dir);
+	}
+	std::sort(paths.begin(), paths.end()); // the same order on every run
+	std::vector<FoundFacts> same_version, same_release;
+	for (const std::string &path : paths) {
+		auto facts = read_profile(path);
+		if (!facts || facts->build_id == id ||
+		    major_minor(facts->qemu_version) != major_minor(exe->qemu_version))
+			continue;
+		bool exact = facts->qemu_version == exe->qemu_version;
+		if (auto found = keyed(std::move(*facts), path, core, *exe))
+			(exact ? same_version : same_release).push_back(std::move(*found));
+	}
+	for (FoundFacts &found : same_release)
+		same_version.push_back(std::move(found));
+	return same_version;
 }
 
 Result<QemuFacts> facts_of_executable(const LoadOptions &options)

@@ -28,6 +28,14 @@ struct FoundFacts {
 // core does not say where the executable is loaded.
 Result<FoundFacts> find_facts(const ProcessCore &core, const LoadOptions &options);
 
+// When this build has no layout of its own (find_facts failed with no_debug_info): the profiles
+// shipped for other builds of the same QEMU version (major.minor; the same version string first),
+// keyed to this build: their layouts, the globals' offsets from the dynamic symbols of this build's
+// executable (options.executable or the one the core names, of the core's build-id), their
+// statics unknown, facts.borrowed_from set. None when that executable cannot be read or exports
+// too little. A walk with them must pass layout_checks.h's checks.
+std::vector<FoundFacts> borrowed_facts(const ProcessCore &core, const LoadOptions &options);
+
 // The facts of the QEMU executable options.executable, from its DWARF, without a core
 // (--write-profile from a binary): nothing walks with them here, so they are only checked to
 // describe a QEMU system emulator. Errors: those of DebugInfo::open_executable; not_qemu.

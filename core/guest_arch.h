@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "error.h"
@@ -35,6 +36,8 @@ public:
 	// PT_LOADs after the segments', from the guest's VMCOREINFO text; none by default.
 	virtual std::vector<MemoryAlias> aliases(const std::string &vmcoreinfo,
 						 const GuestMemoryMap &map) const;
+	// The QOM type every vCPU object of the target is an instance of ("x86_64-cpu").
+	virtual std::string_view cpu_type() const = 0;
 };
 
 // The target of the QEMU whose DWARF the reader has, by the CPU state type only that target's

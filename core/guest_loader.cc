@@ -8,6 +8,7 @@
 #include "guest_arch.h"
 #include "guest_block_walker.h"
 #include "guest_memory_resolver.h"
+#include "layout_checks.h"
 #include "qemu_identity.h"
 #include "qemu_reader.h"
 #include "ramblock_walker.h"
@@ -152,8 +153,52 @@ Result<GuestMemoryMap> walk_guest(const ProcessCore &core, const QemuFacts &fact
 		return arch.take_error();
 	if (auto notes = add_notes(reader, **arch, map); !notes)
 		return unless_truncated(core, notes.take_error());
+	if (!facts.borrowed_from.empty())
+		VMCOREFS_TRY(check_borrowed_layout(reader, **arch, map));
 	return map;
 }
+
+namespace {
+
+LoadedGuest loaded(std::unique_ptr<ProcessCore> core, FoundFacts found, GuestMemoryMap map,
+		   const LoadOptions &options)
+{
+	cache_facts(found, options);
+	LoadedGuest out;
+	out.map = std::move(map);
+	if (found.debug)
+		if (auto moved = moved_executable_warning(*core, options, *found.debug))
+			out.map.warnings.insert(out.map.warnings.begin(), *moved);
+	if (!found.facts.borrowed_from.empty())
+		out.map.warnings.insert(out.map.warnings.begin(),
+					"QEMU's layout is taken from " + found.facts.borrowed_from +
+						", a profile of another build of QEMU " +
+						found.facts.qemu_version +
+						", after the walk passed vmcorefs's layout checks");
+	out.details = details(found);
+	out.facts = std::move(found.facts);
+	out.core = std::move(core);
+	return out;
+}
+
+// No layout of this build's own (own_error): the first profile of another build of the same QEMU
+// whose walk passes the layout checks, or own_error with why those did not fit.
+Result<LoadedGuest> load_with_borrowed_layout(std::unique_ptr<ProcessCore> core,
+					      const LoadOptions &options, Error own_error)
+{
+	std::vector<std::string> misfits;
+	for (FoundFacts &candidate : borrowed_facts(*core, options)) {
+		auto map = walk_guest(*core, candidate.facts, candidate.load_bias);
+		if (map)
+			return loaded(std::move(core), std::move(candidate), std::move(*map), options);
+		misfits.push_back(candidate.facts.borrowed_from + ": " + map.error().message);
+	}
+	for (const std::string &misfit : misfits)
+		own_error.message += "; the profile " + misfit;
+	return unless_truncated(*core, not_qemu_or(*core, std::move(own_error)));
+}
+
+} // namespace
 
 Result<LoadedGuest> load_guest(const LoadOptions &options)
 {
@@ -162,6 +207,8 @@ Result<LoadedGuest> load_guest(const LoadOptions &options)
 	if (!core)
 		return core.take_error();
 	auto found = find_facts(**core, options);
+	if (!found && found.error().code == ErrorCode::no_debug_info)
+		return load_with_borrowed_layout(std::move(*core), options, found.take_error());
 	if (!found)
 		return unless_truncated(**core, not_qemu_or(**core, found.take_error()));
 	auto map = walk_guest(**core, found->facts, found->load_bias);
@@ -170,17 +217,7 @@ Result<LoadedGuest> load_guest(const LoadOptions &options)
 			*options.details = details(*found);
 		return map.take_error();
 	}
-	cache_facts(*found, options);
-
-	LoadedGuest out;
-	out.map = std::move(*map);
-	if (found->debug)
-		if (auto moved = moved_executable_warning(**core, options, *found->debug))
-			out.map.warnings.insert(out.map.warnings.begin(), *moved);
-	out.details = details(*found);
-	out.facts = std::move(found->facts);
-	out.core = std::move(*core);
-	return out;
+	return loaded(std::move(*core), std::move(*found), std::move(*map), options);
 }
 
 } // namespace vmcorefs

@@ -91,6 +91,10 @@ public:
 	std::map<std::string, std::optional<Symbol>, std::less<>> global_prefixes;
 	std::string qemu_version; // "7.2.22 (Debian 1:7.2+dfsg-7+deb12u18)"; empty when unknown
 	std::vector<uint8_t> build_id;
+	// Set when these are another build's layouts keyed to this build (facts_source): the
+	// profile they came from. Its statics are then unknown, not absent, and a walk with them
+	// must pass layout_checks.h's checks.
+	std::string borrowed_from;
 
 	// A struct or union by name ("FlatRange", the typedef "CPUX86State").
 	Result<StructLayout> find_struct(std::string_view name) const;

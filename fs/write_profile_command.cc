@@ -20,6 +20,13 @@ Result<QemuFacts> facts(const LoadOptions &load)
 	if (!guest)
 		return guest.take_error();
 	report_guest(*guest);
+	// Another build's layouts fit this one but lack its statics: a profile of them would say
+	// this QEMU has none.
+	if (!guest->facts.borrowed_from.empty())
+		return make_error(ErrorCode::unsupported, guest->core->path(),
+				  "its layout is another build's (" + guest->facts.borrowed_from +
+					  "); --write-profile writes only a build's own, from its "
+					  "debug info");
 	return std::move(guest->facts);
 }
 

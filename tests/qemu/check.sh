@@ -1,8 +1,8 @@
 #!/bin/bash
 # Checks vmcorefs on one real QEMU core against QEMU's own vmcore of the same instant, with the
 # tools people use on vmcores. Usage: check.sh CHECK VMCOREFS MANIFEST CORE_KEY
-#   CHECK     compare | segments | class | readelf | extract | sparse | profile | shipped | crash
-#             | drgn | makedumpfile | dmesg
+#   CHECK     compare | segments | class | readelf | extract | sparse | profile | shipped
+#             | borrowed | crash | drgn | makedumpfile | dmesg
 #   CORE_KEY  gcore_core or kernel_core (a key of the harness manifest)
 set -euo pipefail
 [ $# -eq 4 ] || { echo "usage: check.sh CHECK VMCOREFS MANIFEST CORE_KEY" >&2; exit 2; }
@@ -159,6 +159,56 @@ check_shipped() {
 	! grep -Eq '^  (executable|debug info):' "$work/info" || fail "debug info was looked for"
 }
 
+# A build vmcorefs has no layout of its own for (here: its shipped profile moved to an invented
+# build-id, as if it were another build's, with every global's offset zeroed) borrows the profile
+# of another build of the same QEMU: its globals from the executable's dynamic symbols, used only
+# after the walk passed the layout checks, and said so. A profile that does not fit (the other
+# target's; one with a field moved) is refused, naming what failed, and nothing is written.
+check_borrowed() {
+	local id other=00112233445566778899aabbccddeeff00112233 shipped lent
+	id=$(readelf -n "$(value qemu)" | sed -n 's/^[[:space:]]*Build ID: //p' | head -n 1)
+	shipped=$(dirname "$vmcorefs")/../share/vmcorefs/profiles
+	mkdir -p "$work/tree/bin" "$work/tree/share/vmcorefs/profiles"
+	cp "$vmcorefs" "$work/tree/bin/"
+	local borrower=$work/tree/bin/vmcorefs
+	lent=$work/tree/share/vmcorefs/profiles/$other.profile
+	lend() { # FROM-PROFILE SED-SCRIPT: FROM keyed to the invented build-id, edited
+		sed -e "s/^build-id .*/build-id $other/" -e "$2" "$1" >"$lent"
+	}
+	lend "$shipped/$id.profile" 's/^\(global[^ ]* [^ ]* [^ ]*\) 0x[0-9a-f]*$/\1 0x0/'
+	"$borrower" --compare="$reference" "$core" >"$work/out" || { cat "$work/out"; fail "--compare with a borrowed layout failed"; }
+	grep -qx 'vmcores agree' "$work/out" || fail "--compare with a borrowed layout printed no verdict"
+	"$borrower" --info -v "$core" >"$work/info" || fail "--info -v with a borrowed layout failed"
+	grep -qF "  layout: profile $lent of build-id $other, another build of QEMU" "$work/info" ||
+		{ cat "$work/info"; fail "--info -v does not say the layout is borrowed"; }
+	grep -qF "  QEMU's layout is taken from $lent (build-id $other)" "$work/info" ||
+		fail "info warns of no borrowed layout"
+	if "$borrower" --write-profile="$work/written" "$core" 2>"$work/err"; then
+		fail "--write-profile wrote a borrowed layout as this build's"
+	fi
+	grep -q "its layout is another build's" "$work/err" || fail "--write-profile: $(cat "$work/err")"
+
+	local own_state other_target misfit
+	case $(value target) in x86_64) own_state=CPUX86State ;; aarch64) own_state=CPUARMState ;; esac
+	other_target=$(grep -l "^struct $own_state -" "$shipped"/*.profile | head -n 1)
+	[ -n "$other_target" ] || fail "no shipped profile of another target than $(value target)"
+	for misfit in other-target cpu_index idstr; do
+		case $misfit in
+		other-target) lend "$other_target" '' ;;
+		cpu_index) lend "$shipped/$id.profile" 's/^\(field CPUState cpu_index\) [0-9]*/\1 4/' ;;
+		idstr) lend "$shipped/$id.profile" 's/^\(field RAMBlock idstr\) [0-9]*/\1 0/' ;;
+		esac
+		if "$borrower" --extract="$work/extracted" "$core" 2>"$work/err"; then
+			fail "$misfit: a profile that does not fit was used"
+		fi
+		[ ! -e "$work/extracted" ] || fail "$misfit: --extract wrote a vmcore"
+		[ "$(wc -l <"$work/err")" -eq 1 ] || fail "$misfit: not one line: $(cat "$work/err")"
+		grep -qF "; the profile $lent (build-id $other): " "$work/err" ||
+			fail "$misfit: the error does not name the profile: $(cat "$work/err")"
+		echo "$misfit: refused: $(sed 's/.*; the profile [^:]*: //' "$work/err")"
+	done
+}
+
 # SEEK_HOLE lets cp skip the idle guest's untouched RAM.
 check_sparse() {
 	mount_guest
@@ -256,7 +306,7 @@ check_dmesg() {
 }
 
 case $check in
-compare | segments | class | readelf | extract | sparse | profile | shipped | crash | drgn | makedumpfile | dmesg)
+compare | segments | class | readelf | extract | sparse | profile | shipped | borrowed | crash | drgn | makedumpfile | dmesg)
 	"check_$check" ;;
 *) echo "check: unknown check $check" >&2; exit 2 ;;
 esac

@@ -1,0 +1,74 @@
+#include "layout_checks.h"
+
+#include <algorithm>
+
+#include "cpu_list.h"
+#include "qom_type.h"
+#include "text_escape.h"
+
+namespace vmcorefs {
+namespace {
+
+Error misfit(QemuReader &r, const std::string &what)
+{
+	return make_error(ErrorCode::mismatch, r.core().path(), "the layout does not fit: " + what);
+}
+
+Result<void> check_machine(QemuReader &r)
+{
+	auto machine = r.global("current_machine");
+	if (!machine)
+		return machine.take_error();
+	auto address = r.read_uint(*machine, Field{0, 8, {}, "current_machine"});
+	if (!address)
+		return address.take_error();
+	auto is_machine = qom_object_is_a(r, *address, "machine");
+	if (!is_machine || !*is_machine)
+		return misfit(r, "current_machine (" + hex(*address) + ") is not a QOM machine");
+	return {};
+}
+
+Result<void> check_vcpus(QemuReader &r, const GuestArch &arch, const GuestMemoryMap &map)
+{
+	auto vcpus = walk_cpu_list(r, map.accelerator);
+	if (!vcpus)
+		return vcpus.take_error();
+	if (vcpus->empty())
+		return misfit(r, "the vCPU list is empty");
+	for (size_t i = 0; i < vcpus->size(); i++) {
+		const VcpuRef &vcpu = (*vcpus)[i];
+		if (vcpu.cpu_index != static_cast<int32_t>(i))
+			return misfit(r, "vCPU " + std::to_string(i) + " of the list (" +
+						 hex(vcpu.address) + ") has cpu_index " +
+						 std::to_string(vcpu.cpu_index));
+		auto is_cpu = qom_object_is_a(r, vcpu.address, arch.cpu_type());
+		if (!is_cpu || !*is_cpu)
+			return misfit(r, "vCPU " + std::to_string(i) + " (" + hex(vcpu.address) +
+						 ") is not of QOM type " +
+						 std::string(arch.cpu_type()));
+	}
+	return {};
+}
+
+Result<void> check_ramblocks(QemuReader &r, const GuestMemoryMap &map)
+{
+	for (const RamBlockInfo &block : map.ramblocks)
+		if (block.idstr.empty() ||
+		    !std::all_of(block.idstr.begin(), block.idstr.end(),
+				 [](char c) { return c >= 0x20 && c < 0x7f; }))
+			return misfit(r, "a RAMBlock's idstr is \"" + printable(block.idstr) +
+						 "\", not a name");
+	return {};
+}
+
+} // namespace
+
+Result<void> check_borrowed_layout(QemuReader &reader, const GuestArch &arch,
+				   const GuestMemoryMap &map)
+{
+	VMCOREFS_TRY(check_machine(reader));
+	VMCOREFS_TRY(check_vcpus(reader, arch, map));
+	return check_ramblocks(reader, map);
+}
+
+} // namespace vmcorefs
