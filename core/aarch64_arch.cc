@@ -12,6 +12,10 @@ class Aarch64Arch final : public GuestArch {
 public:
 	// TYPE_ARM_CPU, the parent of every Arm CPU model ("aarch64-cpu" among them).
 	std::string_view cpu_type() const override { return "arm-cpu"; }
+	Result<StructLayout> cpu_layout(QemuReader &reader) const override
+	{
+		return reader.layout({"ARMCPU", "ArchCPU"});
+	}
 	Result<CpuNotes> cpu_notes(QemuReader &reader,
 				   const std::string &accelerator) const override
 	{

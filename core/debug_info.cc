@@ -426,12 +426,14 @@ Result<void> DebugInfo::load_dwarf(const Subject &subject)
 		// The version tells a user which dbgsym package or profile to look for; the
 		// executable is the build's own (dwfl checked its build-id), stripped or not.
 		std::string version = qemu_version_of(elf);
-		return make_error(ErrorCode::no_debug_info, subject.file,
-				  "no debug info for QEMU " + (version.empty() ? "" : version + ", ") +
-					  "build-id " + id + ": looked in " +
-					  no_debug_info_places(subject.build_id) +
-					  "; install its debug info, give the file with --debuginfo, "
-					  "set DEBUGINFOD_URLS or give a layout profile with --profile");
+		if (!version.empty())
+			version += ", ";
+		return make_error(
+			ErrorCode::no_debug_info, subject.file,
+			"no debug info for QEMU " + version + "build-id " + id + ": looked in " +
+				no_debug_info_places(subject.build_id) +
+				"; install its debug info, give the file with --debuginfo, set "
+				"DEBUGINFOD_URLS or give a layout profile with --profile");
 	}
 	const char *main_file = nullptr, *debug_file = nullptr;
 	dwfl_module_info(module_, nullptr, nullptr, nullptr, nullptr, nullptr, &main_file,

@@ -36,8 +36,10 @@ public:
 	// PT_LOADs after the segments', from the guest's VMCOREINFO text; none by default.
 	virtual std::vector<MemoryAlias> aliases(const std::string &vmcoreinfo,
 						 const GuestMemoryMap &map) const;
-	// The QOM type every vCPU object of the target is an instance of ("x86_64-cpu").
+	// The QOM type every vCPU object of the target is an instance of ("x86_64-cpu"), and the
+	// layout of its C struct (X86CPU).
 	virtual std::string_view cpu_type() const = 0;
+	virtual Result<StructLayout> cpu_layout(QemuReader &reader) const = 0;
 };
 
 // The target of the QEMU whose DWARF the reader has, by the CPU state type only that target's

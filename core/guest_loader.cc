@@ -151,10 +151,12 @@ Result<GuestMemoryMap> walk_guest(const ProcessCore &core, const QemuFacts &fact
 	auto arch = find_guest_arch(reader);
 	if (!arch)
 		return arch.take_error();
+	// Before registers are read or guest RAM is scanned through another build's layouts.
+	if (!facts.borrowed_from.empty())
+		if (auto fits = check_borrowed_layout(reader, **arch, map); !fits)
+			return unless_truncated(core, fits.take_error());
 	if (auto notes = add_notes(reader, **arch, map); !notes)
 		return unless_truncated(core, notes.take_error());
-	if (!facts.borrowed_from.empty())
-		VMCOREFS_TRY(check_borrowed_layout(reader, **arch, map));
 	return map;
 }
 
@@ -172,9 +174,8 @@ LoadedGuest loaded(std::unique_ptr<ProcessCore> core, FoundFacts found, GuestMem
 	if (!found.facts.borrowed_from.empty())
 		out.map.warnings.insert(out.map.warnings.begin(),
 					"QEMU's layout is taken from " + found.facts.borrowed_from +
-						", a profile of another build of QEMU " +
-						found.facts.qemu_version +
-						", after the walk passed vmcorefs's layout checks");
+						", the profile of another build, after the walk "
+						"passed vmcorefs's layout checks");
 	out.details = details(found);
 	out.facts = std::move(found.facts);
 	out.core = std::move(core);
@@ -190,7 +191,8 @@ Result<LoadedGuest> load_with_borrowed_layout(std::unique_ptr<ProcessCore> core,
 	for (FoundFacts &candidate : borrowed_facts(*core, options)) {
 		auto map = walk_guest(*core, candidate.facts, candidate.load_bias);
 		if (map)
-			return loaded(std::move(core), std::move(candidate), std::move(*map), options);
+			return loaded(std::move(core), std::move(candidate), std::move(*map),
+				      options);
 		misfits.push_back(candidate.facts.borrowed_from + ": " + map.error().message);
 	}
 	for (const std::string &misfit : misfits)

@@ -23,13 +23,21 @@ Result<void> check_machine(QemuReader &r)
 	if (!address)
 		return address.take_error();
 	auto is_machine = qom_object_is_a(r, *address, "machine");
-	if (!is_machine || !*is_machine)
+	if (!is_machine)
+		return is_machine.take_error();
+	if (!*is_machine)
 		return misfit(r, "current_machine (" + hex(*address) + ") is not a QOM machine");
 	return {};
 }
 
+// QOM allocates each vCPU with the size of the target's CPU struct as this build compiled it: a
+// field added to or removed from CPUState, the target's CPU state or the CPU struct itself shows
+// as a size the profile does not have.
 Result<void> check_vcpus(QemuReader &r, const GuestArch &arch, const GuestMemoryMap &map)
 {
+	auto layout = arch.cpu_layout(r);
+	if (!layout)
+		return layout.take_error();
 	auto vcpus = walk_cpu_list(r, map.accelerator);
 	if (!vcpus)
 		return vcpus.take_error();
@@ -37,15 +45,22 @@ Result<void> check_vcpus(QemuReader &r, const GuestArch &arch, const GuestMemory
 		return misfit(r, "the vCPU list is empty");
 	for (size_t i = 0; i < vcpus->size(); i++) {
 		const VcpuRef &vcpu = (*vcpus)[i];
+		std::string name = "vCPU " + std::to_string(i) + " (" + hex(vcpu.address) + ")";
 		if (vcpu.cpu_index != static_cast<int32_t>(i))
-			return misfit(r, "vCPU " + std::to_string(i) + " of the list (" +
-						 hex(vcpu.address) + ") has cpu_index " +
-						 std::to_string(vcpu.cpu_index));
+			return misfit(r, name + " has cpu_index " + std::to_string(vcpu.cpu_index));
 		auto is_cpu = qom_object_is_a(r, vcpu.address, arch.cpu_type());
-		if (!is_cpu || !*is_cpu)
-			return misfit(r, "vCPU " + std::to_string(i) + " (" + hex(vcpu.address) +
-						 ") is not of QOM type " +
+		if (!is_cpu)
+			return is_cpu.take_error();
+		if (!*is_cpu)
+			return misfit(r, name + " is not of QOM type " +
 						 std::string(arch.cpu_type()));
+		auto size = qom_instance_size(r, vcpu.address);
+		if (!size)
+			return size.take_error();
+		if (*size != layout->size())
+			return misfit(r, name + " is an object of " + std::to_string(*size) +
+						 " bytes, but the profile's " + layout->name() +
+						 " has " + std::to_string(layout->size()));
 	}
 	return {};
 }

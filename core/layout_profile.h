@@ -14,7 +14,9 @@
 //     global-prefix vmcoreinfo_state vmcoreinfo_state.0 0x1b9a2c0
 //
 // Lines that start with '#' are comments (a shipped profile says there which package it
-// describes and how it was made). A profile is read as untrusted input: every line is checked, every declared fact must be
+// describes and how it was made).
+//
+// A profile is read as untrusted input: every line is checked, every declared fact must be
 // there once (a profile of an older vmcorefs that lacks one is refused, not guessed from), and a
 // field must lie inside its struct.
 #pragma once

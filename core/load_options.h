@@ -16,7 +16,7 @@ struct LoadOptions {
 	std::vector<std::string> debug_dirs; // --debug-file-directory; default /usr/lib/debug
 	std::string profile;       // --profile: QEMU's layout from this file, not from DWARF
 	std::string profile_cache; // where layout profiles are cached by build-id; empty: nowhere
-	std::string shipped_profiles; // the profiles installed with vmcorefs, by build-id; empty: none
+	std::string shipped_profiles; // profiles installed with vmcorefs, by build-id; empty: none
 	// When set, receives LoadedGuest::details also when the walk of QEMU's structures fails, so
 	// that `--info -v` on an unknown QEMU shows which names matched before the one that did not.
 	std::vector<std::string> *details = nullptr;

@@ -16,10 +16,11 @@ Names ram_list = {"blocks.lh_first"};
 Names virtio_mem = {"bitmap", "bitmap_size", "block_size", "memdev"};
 Names host_memory_backend = {"mr"};
 
-// QOM, for checking what a pointer points at (qom_type) and the machine (qemu_identity).
+// QOM, for checking what a pointer points at (qom_type), the machine (qemu_identity) and a borrowed
+// layout's struct sizes (layout_checks).
 Names object = {"class"};
 Names object_class = {"type"};
-Names type_impl = {"name", "parent_type"};
+Names type_impl = {"name", "parent_type", "instance_size"};
 Names machine_state = {"dump_guest_core"};
 Names vmcoreinfo_state = {"has_vmcoreinfo", "vmcoreinfo.guest_format", "vmcoreinfo.size",
 			  "vmcoreinfo.paddr"};

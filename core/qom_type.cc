@@ -49,6 +49,20 @@ Result<std::string> qom_type_name(const StructReader &r, uint64_t object)
 	return r.read_string_pointer(*type, f->type_name, max_type_name);
 }
 
+Result<uint64_t> qom_instance_size(const StructReader &r, uint64_t object)
+{
+	auto f = look_up_fields(r);
+	if (!f)
+		return f.take_error();
+	auto size = r.layout("TypeImpl")->field("instance_size");
+	if (!size)
+		return size.take_error();
+	auto type = type_of(r, *f, object);
+	if (!type)
+		return type.take_error();
+	return r.read_uint(*type, *size);
+}
+
 Result<bool> qom_object_is_a(const StructReader &r, uint64_t object, std::string_view wanted)
 {
 	auto f = look_up_fields(r);

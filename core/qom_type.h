@@ -19,4 +19,8 @@ Result<std::string> qom_type_name(const StructReader &reader, uint64_t object);
 // it reads there.
 Result<bool> qom_object_is_a(const StructReader &reader, uint64_t object, std::string_view type);
 
+// The size QOM allocates for the object: its type's instance_size (inherited from the parent when
+// the type gives none), sizeof the C struct of the object's type as QEMU was built.
+Result<uint64_t> qom_instance_size(const StructReader &reader, uint64_t object);
+
 } // namespace vmcorefs

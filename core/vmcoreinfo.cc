@@ -60,8 +60,8 @@ Result<Vmcoreinfo> from_device(QemuReader &r, const GuestMemoryMap &map)
 	auto layout = r.layout("VMCoreInfoState");
 	if (!*state && !r.facts().borrowed_from.empty())
 		return make_error(ErrorCode::absent, "",
-				  "where this QEMU keeps its vmcoreinfo device is known only to its "
-				  "own debug info or profile");
+				  "where this QEMU keeps its vmcoreinfo device is known only to "
+				  "its own debug info or profile");
 	if (!*state || !layout)
 		return make_error(ErrorCode::absent, "", "this QEMU has no vmcoreinfo device");
 	DeviceFields f;

@@ -13,6 +13,10 @@ class X86Arch final : public GuestArch {
 public:
 	// TYPE_X86_CPU of qemu-system-x86_64, the parent of every x86 CPU model.
 	std::string_view cpu_type() const override { return "x86_64-cpu"; }
+	Result<StructLayout> cpu_layout(QemuReader &reader) const override
+	{
+		return reader.layout({"X86CPU", "ArchCPU"});
+	}
 	Result<CpuNotes> cpu_notes(QemuReader &reader,
 				   const std::string &accelerator) const override
 	{

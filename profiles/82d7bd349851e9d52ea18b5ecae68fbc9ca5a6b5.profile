@@ -106,6 +106,7 @@ struct RAMList RAMList 104
 field RAMList blocks.lh_first 56 8 0 blocks.lh_first
 struct SegmentCache -
 struct TypeImpl TypeImpl 376
+field TypeImpl instance_size 16 8 0 instance_size
 field TypeImpl name 0 8 0 name
 field TypeImpl parent_type 96 8 0 parent_type
 struct VMCoreInfoState VMCoreInfoState 184

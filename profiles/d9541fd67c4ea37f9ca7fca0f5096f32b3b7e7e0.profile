@@ -84,6 +84,7 @@ field SegmentCache flags 20 4 0 flags
 field SegmentCache limit 16 4 0 limit
 field SegmentCache selector 0 4 0 selector
 struct TypeImpl TypeImpl 376
+field TypeImpl instance_size 16 8 0 instance_size
 field TypeImpl name 0 8 0 name
 field TypeImpl parent_type 96 8 0 parent_type
 struct VMCoreInfoState VMCoreInfoState 184

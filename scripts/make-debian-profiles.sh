@@ -38,8 +38,8 @@ newest() {
 }
 # The source version binary package $1 at version $2 was built from (a binNMU's is its upload's).
 source_version() {
-	apt-cache show "$1=$2" | awk '/^Source: / { v = $3; gsub(/[()]/, "", v); print v; exit }
-		/^Version: / { own = $2 } END { if (!v && own) print own }'
+	apt-cache show "$1=$2" | awk '/^Source: / && NF >= 3 { v = $3; gsub(/[()]/, "", v) }
+		/^Version: / { own = $2 } END { print v ? v : own }'
 }
 build_id() { readelf -n "$1" | sed -n 's/^[[:space:]]*Build ID: //p' | head -n 1; }
 # The profile $1 of the build $2, keyed to the package's binary $3 of build-id $4 and version $5:
@@ -115,7 +115,7 @@ if [ ! -f build.done ]; then
 		QEMU_CONFIGURE_OPTIONS="--target-list=$(printf '%s-softmmu,' "${emulators[@]##*:}" | sed 's/,$//')" >&2
 	cd b/qemu
 	# Generated headers first: building single targets does not order them before their users.
-	ninja -t targets all | sed -n 's/^\([^:]*\.h\): CUSTOM_COMMAND.*$/\1/p' | xargs ninja -j"$(nproc)" >&2
+	ninja -t targets all | sed -n 's/^\([^:]*\.h\): CUSTOM_COMMAND.*$/\1/p' | xargs -r ninja -j"$(nproc)" >&2
 	targets=("${emulators[@]##*:}")
 	ninja -j"$(nproc)" "${targets[@]/#/qemu-system-}" >&2
 	cd "$work"
