@@ -192,14 +192,19 @@ Result<std::vector<uint8_t>> file_build_id(const std::string &path)
 		return fd.take_error();
 	elf_version(EV_CURRENT);
 	if (Elf *elf = elf_begin(fd->get(), ELF_C_READ_MMAP, nullptr)) {
-		const void *bits;
-		ssize_t n = dwelf_elf_gnu_build_id(elf, &bits);
-		if (n > 0)
-			id.assign(static_cast<const uint8_t *>(bits),
-				  static_cast<const uint8_t *>(bits) + n);
+		id = elf_build_id(elf);
 		elf_end(elf);
 	}
 	return id;
+}
+
+std::vector<uint8_t> elf_build_id(Elf *elf)
+{
+	const void *bits;
+	ssize_t n = dwelf_elf_gnu_build_id(elf, &bits);
+	if (n <= 0)
+		return {};
+	return {static_cast<const uint8_t *>(bits), static_cast<const uint8_t *>(bits) + n};
 }
 
 Result<std::unique_ptr<DebugInfo>> DebugInfo::open(const ProcessCore &core,

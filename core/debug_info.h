@@ -101,6 +101,8 @@ private:
 // of open_regular_file, so that a file that cannot be opened now (EMFILE, say) is not taken for
 // another build.
 Result<std::vector<uint8_t>> file_build_id(const std::string &path);
+// The GNU build-id of an open ELF, empty when it has none.
+std::vector<uint8_t> elf_build_id(Elf *elf);
 std::string build_id_hex(const std::vector<uint8_t> &id);
 
 } // namespace vmcorefs

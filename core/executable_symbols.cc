@@ -1,8 +1,8 @@
 #include "executable_symbols.h"
 
-#include <elfutils/libdwelf.h>
 #include <gelf.h>
 
+#include "debug_info.h"
 #include "qemu_banner.h"
 #include "regular_file.h"
 
@@ -44,11 +44,7 @@ Result<ExecutableSymbols> read_executable_symbols(const std::string &path)
 		return make_error(ErrorCode::corrupt, path, "not an ELF file");
 	}
 	ExecutableSymbols out;
-	const void *bits;
-	ssize_t n = dwelf_elf_gnu_build_id(elf, &bits);
-	if (n > 0)
-		out.build_id.assign(static_cast<const uint8_t *>(bits),
-				    static_cast<const uint8_t *>(bits) + n);
+	out.build_id = elf_build_id(elf);
 	out.qemu_version = qemu_version_of(elf);
 	read_dynamic_data(elf, out.data);
 	elf_end(elf);

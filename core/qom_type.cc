@@ -9,7 +9,7 @@ constexpr int max_type_depth = 64;
 constexpr size_t max_type_name = 256;
 
 struct TypeFields {
-	Field object_class, class_type, type_name;
+	Field object_class, class_type, type_name, parent_type, instance_size;
 };
 
 Result<TypeFields> look_up_fields(const StructReader &r)
@@ -23,7 +23,9 @@ Result<TypeFields> look_up_fields(const StructReader &r)
 	TypeFields f;
 	VMCOREFS_TRY(object_layout->fields({{"class", &f.object_class}}));
 	VMCOREFS_TRY(class_layout->fields({{"type", &f.class_type}}));
-	VMCOREFS_TRY(type_layout->fields({{"name", &f.type_name}}));
+	VMCOREFS_TRY(type_layout->fields({{"name", &f.type_name},
+					  {"parent_type", &f.parent_type},
+					  {"instance_size", &f.instance_size}}));
 	return f;
 }
 
@@ -54,13 +56,10 @@ Result<uint64_t> qom_instance_size(const StructReader &r, uint64_t object)
 	auto f = look_up_fields(r);
 	if (!f)
 		return f.take_error();
-	auto size = r.layout("TypeImpl")->field("instance_size");
-	if (!size)
-		return size.take_error();
 	auto type = type_of(r, *f, object);
 	if (!type)
 		return type.take_error();
-	return r.read_uint(*type, *size);
+	return r.read_uint(*type, f->instance_size);
 }
 
 Result<bool> qom_object_is_a(const StructReader &r, uint64_t object, std::string_view wanted)
@@ -68,9 +67,6 @@ Result<bool> qom_object_is_a(const StructReader &r, uint64_t object, std::string
 	auto f = look_up_fields(r);
 	if (!f)
 		return f.take_error();
-	auto type_layout = r.layout("TypeImpl");
-	Field parent;
-	VMCOREFS_TRY(type_layout->fields({{"parent_type", &parent}}));
 	auto type = type_of(r, *f, object);
 	for (int depth = 0; type && *type != 0 && depth < max_type_depth; depth++) {
 		auto name = r.read_string_pointer(*type, f->type_name, max_type_name);
@@ -78,7 +74,7 @@ Result<bool> qom_object_is_a(const StructReader &r, uint64_t object, std::string
 			return name.take_error();
 		if (*name == wanted)
 			return true;
-		type = r.read_uint(*type, parent);
+		type = r.read_uint(*type, f->parent_type);
 	}
 	if (!type)
 		return type.take_error();

@@ -5,7 +5,8 @@
 #   test_name=NAME; . "$(dirname "$0")/../prelude.sh"
 #
 # gives: $work (a new directory, removed at exit), fail MESSAGE..., manifest_value MANIFEST KEY,
-# track_mount DIR (DIR is unmounted at exit) and mount_core VMCOREFS CORE DIR [OPTION...].
+# build_id ELF, track_mount DIR (DIR is unmounted at exit) and mount_core VMCOREFS CORE DIR
+# [OPTION...].
 
 work=$(mktemp -d)
 prelude_mounts=()
@@ -17,6 +18,9 @@ manifest_value() {
 	[ -f "$1" ] || fail "no manifest $1 (did the harness fixture run?)"
 	sed -n "s/^$2=//p" "$1"
 }
+
+# The GNU build-id of an ELF file, in hex (empty when it has none).
+build_id() { readelf -n "$1" | sed -n 's/^[[:space:]]*Build ID: //p' | head -n 1; }
 
 track_mount() { prelude_mounts+=("$1"); }
 

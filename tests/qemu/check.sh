@@ -150,7 +150,7 @@ check_profile() {
 # vmcorefs under test as beside an installed one, and no debug info is looked for.
 check_shipped() {
 	local id profile
-	id=$(readelf -n "$(value qemu)" | sed -n 's/^[[:space:]]*Build ID: //p' | head -n 1)
+	id=$(build_id "$(value qemu)")
 	[ -n "$id" ] || fail "$(value qemu) has no build-id"
 	"$vmcorefs" --info -v "$core" >"$work/info" || fail "--info -v failed"
 	profile=$(sed -n 's/^  layout: profile shipped with vmcorefs //p' "$work/info")
@@ -166,7 +166,7 @@ check_shipped() {
 # target's; one with a field moved) is refused, naming what failed, and nothing is written.
 check_borrowed() {
 	local id other=00112233445566778899aabbccddeeff00112233 shipped lent
-	id=$(readelf -n "$(value qemu)" | sed -n 's/^[[:space:]]*Build ID: //p' | head -n 1)
+	id=$(build_id "$(value qemu)")
 	shipped=$(dirname "$vmcorefs")/../share/vmcorefs/profiles
 	mkdir -p "$work/tree/bin" "$work/tree/share/vmcorefs/profiles"
 	cp "$vmcorefs" "$work/tree/bin/"
