@@ -18,7 +18,10 @@ using test::CoreBuilder;
 using test::TempDir;
 
 constexpr char qemu_like[] = R"(
-typedef struct TypeImpl { unsigned long class_size; const char *name; } TypeImpl;
+typedef struct TypeImpl {
+	unsigned long class_size; const char *name; unsigned long instance_size;
+	struct TypeImpl *parent_type;
+} TypeImpl;
 typedef struct ObjectClass { void *interfaces; TypeImpl *type; } ObjectClass;
 typedef struct Object { void *properties; ObjectClass *class; unsigned ref; } Object;
 typedef struct MemoryRegion { Object parent_obj; _Bool ram; __int128 size; void *rdm; }
