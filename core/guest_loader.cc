@@ -95,7 +95,8 @@ Error unless_truncated(const ProcessCore &core, Error error)
 }
 
 // The CPU notes, then VMCOREINFO, as dump-guest-memory orders them.
-Result<void> add_notes(QemuReader &reader, const GuestArch &arch, GuestMemoryMap &map)
+Result<void> add_notes(QemuReader &reader, const GuestArch &arch, uint64_t vmcoreinfo_scan_limit,
+		       GuestMemoryMap &map)
 {
 	auto cpus = arch.cpu_notes(reader, map.accelerator);
 	if (!cpus)
@@ -105,7 +106,7 @@ Result<void> add_notes(QemuReader &reader, const GuestArch &arch, GuestMemoryMap
 	map.elf_class = arch.elf_class(map);
 	map.vcpus = std::move(cpus->vcpus);
 	map.warnings.insert(map.warnings.end(), cpus->warnings.begin(), cpus->warnings.end());
-	Vmcoreinfo vmcoreinfo = find_vmcoreinfo(reader, map, map.warnings);
+	Vmcoreinfo vmcoreinfo = find_vmcoreinfo(reader, map, vmcoreinfo_scan_limit, map.warnings);
 	map.notes.insert(map.notes.end(), vmcoreinfo.note.begin(), vmcoreinfo.note.end());
 	map.vmcoreinfo_source = vmcoreinfo.source;
 	map.vmcoreinfo = vmcoreinfo.text;
@@ -129,7 +130,7 @@ std::vector<std::string> details(const FoundFacts &found)
 } // namespace
 
 Result<GuestMemoryMap> walk_guest(const ProcessCore &core, const QemuFacts &facts,
-				  uint64_t load_bias)
+				  uint64_t load_bias, uint64_t vmcoreinfo_scan_limit)
 {
 	QemuReader reader(core, facts, load_bias);
 	GuestMemoryMap map;
@@ -155,7 +156,7 @@ Result<GuestMemoryMap> walk_guest(const ProcessCore &core, const QemuFacts &fact
 	if (!facts.borrowed_from.empty())
 		if (auto fits = check_borrowed_layout(reader, **arch, map); !fits)
 			return unless_truncated(core, fits.take_error());
-	if (auto notes = add_notes(reader, **arch, map); !notes)
+	if (auto notes = add_notes(reader, **arch, vmcoreinfo_scan_limit, map); !notes)
 		return unless_truncated(core, notes.take_error());
 	return map;
 }
@@ -189,7 +190,8 @@ Result<LoadedGuest> load_with_borrowed_layout(std::unique_ptr<ProcessCore> core,
 {
 	std::vector<std::string> misfits;
 	for (FoundFacts &candidate : borrowed_facts(*core, options)) {
-		auto map = walk_guest(*core, candidate.facts, candidate.load_bias);
+		auto map = walk_guest(*core, candidate.facts, candidate.load_bias,
+				      options.vmcoreinfo_scan_limit);
 		if (map)
 			return loaded(std::move(core), std::move(candidate), std::move(*map),
 				      options);
@@ -213,7 +215,8 @@ Result<LoadedGuest> load_guest(const LoadOptions &options)
 		return load_with_borrowed_layout(std::move(*core), options, found.take_error());
 	if (!found)
 		return unless_truncated(**core, not_qemu_or(**core, found.take_error()));
-	auto map = walk_guest(**core, found->facts, found->load_bias);
+	auto map = walk_guest(**core, found->facts, found->load_bias,
+			      options.vmcoreinfo_scan_limit);
 	if (!map) {
 		if (options.details)
 			*options.details = details(*found);

@@ -29,6 +29,7 @@ Result<LoadedGuest> load_guest(const LoadOptions &options);
 // load_guest's walk of QEMU's structures alone, with facts found already (the fuzz targets keep
 // one set for many cores); load_bias: where QEMU's executable is loaded in the core.
 Result<GuestMemoryMap> walk_guest(const ProcessCore &core, const QemuFacts &facts,
-				  uint64_t load_bias);
+				  uint64_t load_bias,
+				  uint64_t vmcoreinfo_scan_limit = default_vmcoreinfo_scan_limit);
 
 } // namespace vmcorefs

@@ -4,9 +4,9 @@
 
 #include "byte_order.h"
 #include "elf_note.h"
-#include "file_runs.h"
 #include "guest_memory_resolver.h"
 #include "qom_type.h"
+#include "vmcoreinfo_scan.h"
 
 namespace vmcorefs {
 namespace {
@@ -17,6 +17,8 @@ constexpr uint64_t note_header_size = 12;
 constexpr uint64_t page_size = 4096;
 constexpr char note_name[] = "VMCOREINFO"; // namesz 11 with the NUL
 constexpr char first_key[] = "OSRELEASE=";
+// What the scan reads at the start of a page: the note's header, its name and the first key.
+constexpr size_t note_probe_size = 24 + sizeof first_key - 1;
 
 // The VMCOREINFO note at the start of buf (of buf.size() bytes), sized and checked as dump.c
 // does; empty when there is none or it does not fit. dump.c would copy a note of any name, but a
@@ -112,10 +114,11 @@ Result<Vmcoreinfo> from_device(QemuReader &r, const GuestMemoryMap &map)
 }
 
 // A page that starts with the kernel's VMCOREINFO note header and first key.
-bool looks_like_note(const std::byte *page, uint64_t available)
+bool looks_like_note(std::span<const std::byte> start, uint64_t available)
 {
-	if (available < 24 + sizeof first_key - 1)
+	if (start.size() < note_probe_size || available < note_probe_size)
 		return false;
+	const std::byte *page = start.data();
 	uint32_t namesz = load_le<uint32_t>(page), type = load_le<uint32_t>(page + 8);
 	uint32_t descsz = load_le<uint32_t>(page + 4);
 	return namesz == sizeof note_name && type == 0 && descsz > 0 &&
@@ -123,66 +126,62 @@ bool looks_like_note(const std::byte *page, uint64_t available)
 	       !std::memcmp(page + 24, first_key, sizeof first_key - 1);
 }
 
-// Scans one chunk's data (not its holes: a hole is zeros) for the note. Only the start of each
-// page is read, with pread: a core that shrinks meanwhile ends the scan, never raises SIGBUS.
-std::optional<uint64_t> scan_chunk(const ProcessCore &core, const GuestChunk &c)
+// The note in the page at paddr, if that page holds a valid one.
+std::optional<Vmcoreinfo> note_in_page(QemuReader &r, const GuestMemoryMap &map, uint64_t paddr,
+				       uint64_t available)
 {
-	FileRuns runs(core.source().fd());
-	uint64_t end = c.core_offset + c.length;
-	// Guest pages start where the chunk's guest address is page-aligned.
-	uint64_t skew = (c.guest - c.core_offset) & (page_size - 1);
-	std::byte start[24 + sizeof first_key - 1];
-	for (uint64_t pos = c.core_offset; pos < end;) {
-		FileRun run = runs.at(pos);
-		uint64_t stop = std::min(run.end, end);
-		uint64_t page = ((pos + skew + page_size - 1) & ~(page_size - 1)) - skew;
-		for (; !run.hole && page + sizeof start <= stop; page += page_size) {
-			if (!core.source().read(page, start, sizeof start))
-				return std::nullopt;
-			if (looks_like_note(start, end - page))
-				return c.guest + (page - c.core_offset);
-		}
-		pos = stop;
-	}
-	return std::nullopt;
+	std::vector<std::byte> buf(std::min(available, page_size * 4));
+	if (!read_guest_physical(r.core(), map, paddr, buf.data(), buf.size()))
+		return std::nullopt;
+	Vmcoreinfo out;
+	out.note = first_note(std::move(buf));
+	if (out.note.empty())
+		return std::nullopt;
+	out.source = "found in guest RAM at " + hex(paddr);
+	out.text = desc_text(out.note);
+	return out;
 }
 
-std::optional<Vmcoreinfo> scan_guest_ram(QemuReader &r, const GuestMemoryMap &map)
+std::optional<Vmcoreinfo> scan_guest_ram(QemuReader &r, const GuestMemoryMap &map,
+					 uint64_t limit, VmcoreinfoScan &scan)
 {
-	for (const auto &segment : map.segments)
-		for (const auto &chunk : segment.chunks)
-			if (auto paddr = scan_chunk(r.core(), chunk)) {
-				uint64_t end = std::min<uint64_t>(segment.end, *paddr + page_size * 4);
-				std::vector<std::byte> buf(end - *paddr);
-				if (!read_guest_physical(r.core(), map, *paddr, buf.data(), buf.size()))
-					continue;
-				Vmcoreinfo out;
-				out.note = first_note(std::move(buf));
-				if (out.note.empty())
-					continue;
-				out.source = "found in guest RAM at " + hex(*paddr);
-				out.text = desc_text(out.note);
-				return out;
-			}
-	return std::nullopt;
+	std::optional<Vmcoreinfo> found;
+	scan = scan_guest_pages(r.core().source(), map, note_probe_size, limit,
+				[&](uint64_t paddr, std::span<const std::byte> start,
+				    uint64_t available) {
+					if (looks_like_note(start, available))
+						found = note_in_page(r, map, paddr, available);
+					return found.has_value();
+				});
+	return found;
+}
+
+std::string mib(uint64_t bytes)
+{
+	return std::to_string(bytes >> 20) + " MiB";
 }
 
 } // namespace
 
-Vmcoreinfo find_vmcoreinfo(QemuReader &r, const GuestMemoryMap &map,
+Vmcoreinfo find_vmcoreinfo(QemuReader &r, const GuestMemoryMap &map, uint64_t scan_limit,
 			   std::vector<std::string> &warnings)
 {
 	auto device = from_device(r, map);
 	if (device)
 		return *device;
-	if (auto scanned = scan_guest_ram(r, map)) {
+	VmcoreinfoScan scan;
+	if (auto scanned = scan_guest_ram(r, map, scan_limit, scan)) {
 		warnings.push_back("VMCOREINFO " + scanned->source + " (" + device.error().message +
 				   ")");
 		return *scanned;
 	}
-	warnings.push_back("no VMCOREINFO: " + device.error().message +
-			   ", and none was found in guest RAM; crash needs --kaslr for a KASLR "
-			   "kernel and drgn cannot read the vmcore");
+	std::string where = scan.limit_reached
+				    ? "in the " + mib(scan.examined) +
+					      " of guest RAM scanned (--vmcoreinfo-scan=all scans it all)"
+				    : "in guest RAM";
+	warnings.push_back("no VMCOREINFO: " + device.error().message + ", and none was found " +
+			   where + "; crash needs --kaslr for a KASLR kernel and drgn cannot read the "
+				   "vmcore");
 	return {};
 }
 

@@ -1,8 +1,8 @@
 // The guest kernel's VMCOREINFO note, which crash and drgn need to find a KASLR kernel. First
 // from QEMU's vmcoreinfo device (-device vmcoreinfo; the guest's qemu_fw_cfg driver wrote where
 // the note is), validated as dump-guest-memory validates it; otherwise by scanning guest RAM for
-// the kernel's page-aligned note ({11, descsz, 0, "VMCOREINFO"} then "OSRELEASE="), skipping
-// holes of the core.
+// the kernel's page-aligned note ({11, descsz, 0, "VMCOREINFO"} then "OSRELEASE="), where it is
+// likely first and up to scan_limit bytes of guest data (vmcoreinfo_scan.h).
 #pragma once
 
 #include <cstddef>
@@ -21,7 +21,7 @@ struct Vmcoreinfo {
 };
 
 // Never fails: a missing or invalid note is reported in warnings and yields an empty note.
-Vmcoreinfo find_vmcoreinfo(QemuReader &reader, const GuestMemoryMap &map,
+Vmcoreinfo find_vmcoreinfo(QemuReader &reader, const GuestMemoryMap &map, uint64_t scan_limit,
 			   std::vector<std::string> &warnings);
 
 } // namespace vmcorefs

@@ -29,6 +29,7 @@ enum LongOnly {
 	opt_readahead,
 	opt_profile,
 	opt_write_profile,
+	opt_vmcoreinfo_scan,
 };
 
 const struct option long_options[] = {
@@ -51,6 +52,7 @@ const struct option long_options[] = {
 	{"readahead", required_argument, nullptr, opt_readahead},
 	{"profile", required_argument, nullptr, opt_profile},
 	{"write-profile", required_argument, nullptr, opt_write_profile},
+	{"vmcoreinfo-scan", required_argument, nullptr, opt_vmcoreinfo_scan},
 	{nullptr, 0, nullptr, 0},
 };
 
@@ -81,6 +83,20 @@ std::optional<unsigned> parse_readahead(const char *text)
 	return static_cast<unsigned>(value);
 }
 
+// A --vmcoreinfo-scan limit in bytes ("all", or MiB), or 0 for anything else: "0" is refused too,
+// as a scan that looks at nothing is no scan.
+uint64_t parse_vmcoreinfo_scan(const char *text)
+{
+	if (std::string_view(text) == "all")
+		return unlimited_vmcoreinfo_scan;
+	char *end;
+	errno = 0;
+	unsigned long long mib = std::strtoull(text, &end, 10);
+	if (errno || end == text || *end || *text == '-' || mib > (unlimited_vmcoreinfo_scan >> 20))
+		return 0;
+	return static_cast<uint64_t>(mib) << 20;
+}
+
 // Applies one option; false for an option getopt itself rejected.
 bool apply_option(int c, Options &o)
 {
@@ -105,6 +121,7 @@ bool apply_option(int c, Options &o)
 	case opt_readahead: o.readahead_kib = parse_readahead(optarg); break;
 	case opt_profile: o.load.profile = optarg; break;
 	case opt_write_profile: o.mode = Mode::write_profile; o.profile_path = optarg; break;
+	case opt_vmcoreinfo_scan: o.load.vmcoreinfo_scan_limit = parse_vmcoreinfo_scan(optarg); break;
 	default: return false;
 	}
 	return true;
@@ -144,6 +161,10 @@ Result<Options> parse_command_line(int argc, char **argv)
 		if (c == opt_readahead && !o.readahead_kib)
 			return usage_error("--readahead needs a size in KiB from 0 to " +
 					   std::to_string(max_readahead_kib) + ", not '" + optarg + "'");
+		if (c == opt_vmcoreinfo_scan && !o.load.vmcoreinfo_scan_limit)
+			return usage_error(std::string("--vmcoreinfo-scan needs a size in MiB above 0 "
+						       "or 'all', not '") +
+					   optarg + "'");
 	}
 	if (o.mode == Mode::help || o.mode == Mode::version)
 		return o;
@@ -257,6 +278,9 @@ void print_help(const char *argv0)
 		"  -v, --verbose          with --info: where QEMU's layout came from (debug info,\n"
 		"                         profile), the names of QEMU's that matched\n"
 		"  --json                 with --info: print info.json instead\n"
+		"  --vmcoreinfo-scan=MIB  how much of guest RAM's data to search for the guest\n"
+		"                         kernel's VMCOREINFO when QEMU's vmcoreinfo device does\n"
+		"                         not say where it is (default 1024; all: no limit)\n"
 		"  -h, --help             this text\n"
 		"  -V, --version          version\n"
 		"\n"

@@ -319,6 +319,7 @@ input_json-without-info() { copy_qemu_core; args=(--json); }
 input_json-and-verbose() { copy_qemu_core; args=(--info --json -v); }
 input_readahead-not-a-size() { copy_qemu_core; args=(--readahead=1M); }
 input_readahead-with-info() { copy_qemu_core; args=(--info --readahead=512); }
+input_vmcoreinfo-scan-zero() { copy_qemu_core; args=(--info --vmcoreinfo-scan=0); }
 input_pid-not-qemu() { a_sleeping_process; args=(--pid=$sleeper); }
 after_pid-not-qemu() { after_sleeper; }
 # A process that has exited and is not yet reaped: its child exits, and the parent, having become

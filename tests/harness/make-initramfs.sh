@@ -12,6 +12,7 @@
 # the same). An arm64 initramfs also holds /aarch32-spin, a 32-bit Arm program that sets r0, r1,
 # r8 and r12 and spins, which /init starts with vmcorefs.aarch32=1 so that a vCPU is in AArch32
 # state when QEMU is stopped. vmcorefs.busy=1 starts a shell that loops for ever, a workload.
+# vmcorefs.fill=MIB fills that much RAM with data (bench/vmcoreinfo-scan.sh).
 # vmcorefs.flood=N writes N lines to the kernel log before the ready line (printk.devkmsg=on lets
 # them all through), at debug level so that the console is spared: enough of them wrap the log.
 set -eu
@@ -90,6 +91,12 @@ for arg in $(cat /proc/cmdline); do
 			echo "<7>vmcorefs: flooding the log, line $i of $n, to make it wrap" >/dev/kmsg
 			i=$((i + 1))
 		done ;;
+	vmcorefs.fill=*)
+		# MiB of RAM filled with data that is not zeros (a tmpfs file), as a busy guest's is.
+		n=${arg#vmcorefs.fill=} i=0
+		mkdir /fill && mount -t tmpfs -o size=100% fill /fill
+		yes vmcorefs | head -c $((64 << 20)) >/fill/64m
+		while [ $((i += 64)) -le "$n" ]; do cat /fill/64m; done >/fill/data ;;
 	esac
 done
 echo "VMCOREFS-READY $(uname -r)"
