@@ -67,7 +67,8 @@ int main(int argc, char **argv)
 		off_t at = (off_t)((i * stride) % pages) * page;
 		double t0 = now_us();
 		if (pread(fd, buf, page, at) != page) {
-			fprintf(stderr, "randread: %s: short read at %lld\n", argv[1], (long long)at);
+			fprintf(stderr, "randread: %s: short read at %lld\n", argv[1],
+				(long long)at);
 			return 1;
 		}
 		lat[i] = now_us() - t0;

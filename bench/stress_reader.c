@@ -113,8 +113,8 @@ static uint64_t next_random(uint64_t *state)
 /* Compares GOT, LEN bytes of guest memory from physical address PADDR, with the reference.
  * Returns the number of differing bytes; bytes the reference does not hold go to *unchecked.
  * The first PT_LOAD that holds an address wins, as for the readers of a vmcore. */
-static uint64_t compare(const unsigned char *got, size_t len, uint64_t paddr, unsigned char *expected,
-			uint64_t *unchecked, uint64_t *first_wrong)
+static uint64_t compare(const unsigned char *got, size_t len, uint64_t paddr,
+			unsigned char *expected, uint64_t *unchecked, uint64_t *first_wrong)
 {
 	uint64_t wrong = 0;
 	size_t done = 0;
@@ -177,12 +177,13 @@ static void *run_reader(void *arg)
 			continue;
 		}
 		uint64_t unchecked = 0, first_wrong = 0;
-		uint64_t wrong = compare(got, (size_t)got_len, l->paddr + start, expected, &unchecked,
-					 &first_wrong);
-		/* Each range is evicted from the FUSE page cache once checked, so that the next read
-		 * of it is a miss the daemon serves: without this, after a few seconds all of
-		 * guest.vmcore would be cached and the figures would be the kernel's, not vmcorefs's.
-		 * (The reference stays cached: it is the yardstick, not what is measured.) */
+		uint64_t wrong = compare(got, (size_t)got_len, l->paddr + start, expected,
+					 &unchecked, &first_wrong);
+		/* Each range is evicted from the FUSE page cache once checked, so that the next
+		 * read of it is a miss the daemon serves: without this, after a few seconds all of
+		 * guest.vmcore would be cached and the figures would be the kernel's, not
+		 * vmcorefs's. (The reference stays cached: it is the yardstick, not what is
+		 * measured.) */
 		posix_fadvise(file.fd, (off_t)offset, got_len, POSIX_FADV_DONTNEED);
 		me->unchecked += unchecked;
 		if (wrong) {
@@ -195,8 +196,9 @@ static void *run_reader(void *arg)
 				"stress_reader: WRONG: thread %d (seed %llu) read %llu: pread(%s, %zu, offset %#llx)"
 				" returned %zd bytes, %llu of them differ from the reference; the first at offset"
 				" %#llx = guest physical %#llx\n",
-				me->index, (unsigned long long)me->seed, (unsigned long long)n, file.path, len,
-				(unsigned long long)offset, got_len, (unsigned long long)wrong,
+				me->index, (unsigned long long)me->seed, (unsigned long long)n,
+				file.path, len, (unsigned long long)offset, got_len,
+				(unsigned long long)wrong,
 				(unsigned long long)(offset + first_wrong), (unsigned long long)pa);
 		}
 	counted:
@@ -226,7 +228,8 @@ static uint64_t sum(const struct reader *r, int threads, size_t field)
 {
 	uint64_t total = 0;
 	for (int i = 0; i < threads; i++)
-		total += __atomic_load_n((const uint64_t *)((const char *)&r[i] + field), __ATOMIC_RELAXED);
+		total += __atomic_load_n((const uint64_t *)((const char *)&r[i] + field),
+					 __ATOMIC_RELAXED);
 	return total;
 }
 
@@ -238,17 +241,20 @@ int main(int argc, char **argv)
 		argc--;
 	}
 	if (argc != 5) {
-		fprintf(stderr, "usage: stress_reader [--until-failure] FILE REFERENCE THREADS SECONDS\n");
+		fprintf(stderr,
+			"usage: stress_reader [--until-failure] FILE REFERENCE THREADS SECONDS\n");
 		return 1;
 	}
 	int threads = atoi(argv[3]), seconds = atoi(argv[4]);
 	if (threads < 1 || threads > 1024 || seconds < 1 || seconds > max_seconds) {
-		fprintf(stderr, "stress_reader: 1 <= THREADS <= 1024, 1 <= SECONDS <= %d\n", max_seconds);
+		fprintf(stderr, "stress_reader: 1 <= THREADS <= 1024, 1 <= SECONDS <= %d\n",
+			max_seconds);
 		return 1;
 	}
 	load_image(&file, argv[1], 0);
 	load_image(&reference, argv[2], 0);
-	/* Only the asked-for pages, no readahead window: every byte the daemon serves is counted. */
+	/* Only the asked-for pages, no readahead window: every byte the daemon serves is counted.
+	 */
 	posix_fadvise(file.fd, 0, 0, POSIX_FADV_RANDOM);
 	posix_fadvise(reference.fd, 0, 0, POSIX_FADV_RANDOM);
 
@@ -303,8 +309,9 @@ int main(int argc, char **argv)
 	}
 	printf("threads=%d seconds=%.2f cpu_seconds=%.2f reads=%llu bytes=%llu reads_per_s=%.0f mb_per_s=%.1f short=%llu"
 	       " wrong_reads=%llu wrong_bytes=%llu unchecked_bytes=%llu errors=%llu failed=%d",
-	       threads, elapsed, cpu, (unsigned long long)reads, (unsigned long long)bytes, reads / elapsed,
-	       bytes / elapsed / 1e6, (unsigned long long)sum(r, threads, offsetof(struct reader, shorts)),
+	       threads, elapsed, cpu, (unsigned long long)reads, (unsigned long long)bytes,
+	       reads / elapsed, bytes / elapsed / 1e6,
+	       (unsigned long long)sum(r, threads, offsetof(struct reader, shorts)),
 	       (unsigned long long)sum(r, threads, offsetof(struct reader, wrong_reads)),
 	       (unsigned long long)sum(r, threads, offsetof(struct reader, wrong_bytes)),
 	       (unsigned long long)sum(r, threads, offsetof(struct reader, unchecked)),

@@ -8,8 +8,15 @@ namespace {
 // AArch32 processor modes (CPSR.M) and QEMU's register banks for them (internals.h: BANK_*,
 // #defines, so not in DWARF).
 enum Mode : uint32_t {
-	usr = 0x10, fiq = 0x11, irq = 0x12, svc = 0x13, mon = 0x16, abt = 0x17, hyp = 0x1a,
-	und = 0x1b, sys = 0x1f
+	usr = 0x10,
+	fiq = 0x11,
+	irq = 0x12,
+	svc = 0x13,
+	mon = 0x16,
+	abt = 0x17,
+	hyp = 0x1a,
+	und = 0x1b,
+	sys = 0x1f
 };
 enum Bank { bank_usrsys, bank_svc, bank_abt, bank_und, bank_irq, bank_fiq, bank_hyp, bank_mon };
 constexpr uint32_t cpsr_mode_mask = 0x1f;
@@ -95,11 +102,11 @@ Result<Aarch32View> Aarch32Reader::read(QemuReader &r, uint64_t env) const
 	VMCOREFS_TRY(r.read_uint_array(env, usr_regs_, g.usr, 5));
 	VMCOREFS_TRY(r.read_uint_array(env, fiq_regs_, g.fiq, 5));
 	uint64_t cpsr, nf, zf, cf, vf, qf, ge, thumb, condexec, daif;
-	for (auto [field, out] : {std::pair{&cpsr_, &cpsr}, std::pair{&nf_, &nf},
-				  std::pair{&zf_, &zf}, std::pair{&cf_, &cf}, std::pair{&vf_, &vf},
-				  std::pair{&qf_, &qf}, std::pair{&ge_, &ge},
-				  std::pair{&thumb_, &thumb}, std::pair{&condexec_, &condexec},
-				  std::pair{&daif_, &daif}}) {
+	for (auto [field, out] :
+	     {std::pair{&cpsr_, &cpsr}, std::pair{&nf_, &nf}, std::pair{&zf_, &zf},
+	      std::pair{&cf_, &cf}, std::pair{&vf_, &vf}, std::pair{&qf_, &qf},
+	      std::pair{&ge_, &ge}, std::pair{&thumb_, &thumb}, std::pair{&condexec_, &condexec},
+	      std::pair{&daif_, &daif}}) {
 		auto value = r.read_uint(env, *field);
 		if (!value)
 			return value.take_error();

@@ -44,17 +44,28 @@ Result<void> look_up_env(QemuReader &r, EnvFields &f)
 	if (!env || !zreg)
 		return env ? zreg.take_error() : env.take_error();
 	VMCOREFS_TRY(env->fields(
-		{{"xregs", &f.xregs}, {"pc", &f.pc}, {"aarch64", &f.aarch64},
-		 {"pstate", &f.pstate}, {"daif", &f.daif}, {"btype", &f.btype}, {"NF", &f.nf},
-		 {"ZF", &f.zf}, {"CF", &f.cf}, {"VF", &f.vf}, {"features", &f.features},
-		 {"cp15.sctlr_el", &f.sctlr_el}, {"vfp.zregs", &f.zregs},
-		 {"vfp.xregs", &f.vfp_xregs}, {"vfp.vec_len", &f.vec_len},
-		 {"vfp.vec_stride", &f.vec_stride}, {"v7m.ltpsize", &f.ltpsize}, {"vfp.qc", &f.qc},
+		{{"xregs", &f.xregs},
+		 {"pc", &f.pc},
+		 {"aarch64", &f.aarch64},
+		 {"pstate", &f.pstate},
+		 {"daif", &f.daif},
+		 {"btype", &f.btype},
+		 {"NF", &f.nf},
+		 {"ZF", &f.zf},
+		 {"CF", &f.cf},
+		 {"VF", &f.vf},
+		 {"features", &f.features},
+		 {"cp15.sctlr_el", &f.sctlr_el},
+		 {"vfp.zregs", &f.zregs},
+		 {"vfp.xregs", &f.vfp_xregs},
+		 {"vfp.vec_len", &f.vec_len},
+		 {"vfp.vec_stride", &f.vec_stride},
+		 {"v7m.ltpsize", &f.ltpsize},
+		 {"vfp.qc", &f.qc},
 		 {"vfp.fp_status.float_exception_flags", &f.fp_status},
 		 {"vfp.fp_status_f16.float_exception_flags", &f.fp_status_f16},
 		 {"vfp.standard_fp_status.float_exception_flags", &f.standard_fp_status},
-		 {"vfp.standard_fp_status_f16.float_exception_flags",
-		  &f.standard_fp_status_f16}}));
+		 {"vfp.standard_fp_status_f16.float_exception_flags", &f.standard_fp_status_f16}}));
 	return zreg->fields({{"d", &f.zreg_d}});
 }
 
@@ -125,9 +136,14 @@ Result<Field> element(QemuReader &r, const Field &array, uint64_t index, uint64_
 Result<uint64_t> read_pstate(QemuReader &r, const EnvFields &f, uint64_t env)
 {
 	uint64_t nf, zf, cf, vf, pstate, daif, btype;
-	VMCOREFS_TRY(read_all(r, env, {{&f.nf, &nf}, {&f.zf, &zf}, {&f.cf, &cf}, {&f.vf, &vf},
-				       {&f.pstate, &pstate}, {&f.daif, &daif},
-				       {&f.btype, &btype}}));
+	VMCOREFS_TRY(read_all(r, env,
+			      {{&f.nf, &nf},
+			       {&f.zf, &zf},
+			       {&f.cf, &cf},
+			       {&f.vf, &vf},
+			       {&f.pstate, &pstate},
+			       {&f.daif, &daif},
+			       {&f.btype, &btype}}));
 	uint64_t value = (nf & 0x80000000) | (zf == 0 ? 1u << 30 : 0) | (cf << 29) |
 			 ((vf & 0x80000000) >> 3) | pstate | daif | (btype << 10);
 	return static_cast<uint32_t>(value); // pstate_read() returns 32 bits
@@ -140,9 +156,11 @@ Result<uint32_t> read_fp_exceptions(QemuReader &r, const EnvFields &f, const Enu
 				    uint64_t env)
 {
 	uint64_t normal, f16, standard, standard_f16;
-	VMCOREFS_TRY(read_all(r, env, {{&f.fp_status, &normal}, {&f.fp_status_f16, &f16},
-				       {&f.standard_fp_status, &standard},
-				       {&f.standard_fp_status_f16, &standard_f16}}));
+	VMCOREFS_TRY(read_all(r, env,
+			      {{&f.fp_status, &normal},
+			       {&f.fp_status_f16, &f16},
+			       {&f.standard_fp_status, &standard},
+			       {&f.standard_fp_status_f16, &standard_f16}}));
 	uint64_t host = normal | standard | ((f16 | standard_f16) & ~uint64_t{flag.input_denormal});
 	uint32_t bits = 0;
 	bits |= host & flag.invalid ? 0x01 : 0;
@@ -163,16 +181,19 @@ Result<uint32_t> read_fpscr(QemuReader &r, const EnvFields &f, const Enumerators
 	if (!stored)
 		return stored.take_error();
 	uint64_t fpscr, vec_len, vec_stride, ltpsize;
-	VMCOREFS_TRY(read_all(r, env, {{&*stored, &fpscr}, {&f.vec_len, &vec_len},
-				       {&f.vec_stride, &vec_stride}, {&f.ltpsize, &ltpsize}}));
+	VMCOREFS_TRY(read_all(r, env,
+			      {{&*stored, &fpscr},
+			       {&f.vec_len, &vec_len},
+			       {&f.vec_stride, &vec_stride},
+			       {&f.ltpsize, &ltpsize}}));
 	uint64_t qc[4];
 	VMCOREFS_TRY(r.read_uint_array(env, f.qc, qc, 4));
 	auto exceptions = read_fp_exceptions(r, f, flags, env);
 	if (!exceptions)
 		return exceptions.take_error();
-	uint32_t value = static_cast<uint32_t>(fpscr | vec_len << 16 | vec_stride << 20 |
-					       ltpsize << 16) |
-			 *exceptions | ((qc[0] | qc[1] | qc[2] | qc[3]) ? fpscr_qc : 0);
+	uint32_t value =
+		static_cast<uint32_t>(fpscr | vec_len << 16 | vec_stride << 20 | ltpsize << 16) |
+		*exceptions | ((qc[0] | qc[1] | qc[2] | qc[3]) ? fpscr_qc : 0);
 	return value;
 }
 
@@ -293,7 +314,7 @@ Result<Aarch64CpuState> read_cpu(QemuReader &r, const EnvFields &f, const Enumer
 } // namespace
 
 Result<std::vector<Aarch64CpuState>> read_aarch64_cpus(QemuReader &r,
-							const std::string &accelerator)
+						       const std::string &accelerator)
 {
 	auto vcpus = walk_cpu_list(r, accelerator);
 	if (!vcpus)

@@ -35,6 +35,6 @@ struct Aarch64CpuState {
 
 // In QEMU's CPU list order. accelerator: "tcg" or "kvm" (QemuIdentity).
 Result<std::vector<Aarch64CpuState>> read_aarch64_cpus(QemuReader &reader,
-							const std::string &accelerator);
+						       const std::string &accelerator);
 
 } // namespace vmcorefs

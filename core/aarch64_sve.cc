@@ -42,13 +42,16 @@ Result<Aarch64SveReader> Aarch64SveReader::look_up(QemuReader &r)
 				  {"sve_vq.map", &s.sve_map_},
 				  {"sme_vq.map", &s.sme_map_}}));
 	VMCOREFS_TRY(env->fields({{"svcr", &s.svcr_},
-				  {"features", &s.features_}, {"cp15.hcr_el2", &s.hcr_el2_},
-				  {"cp15.scr_el3", &s.scr_el3_}, {"vfp.zcr_el", &s.zcr_el_},
-				  {"vfp.smcr_el", &s.smcr_el_}, {"vfp.zregs", &s.zregs_},
+				  {"features", &s.features_},
+				  {"cp15.hcr_el2", &s.hcr_el2_},
+				  {"cp15.scr_el3", &s.scr_el3_},
+				  {"vfp.zcr_el", &s.zcr_el_},
+				  {"vfp.smcr_el", &s.smcr_el_},
+				  {"vfp.zregs", &s.zregs_},
 				  {"vfp.pregs", &s.pregs_}}));
-	for (auto [name, out] : {std::pair{"ARM_FEATURE_AARCH64", &s.aarch64_},
-				 std::pair{"ARM_FEATURE_EL2", &s.el2_},
-				 std::pair{"ARM_FEATURE_EL3", &s.el3_}}) {
+	for (auto [name, out] :
+	     {std::pair{"ARM_FEATURE_AARCH64", &s.aarch64_}, std::pair{"ARM_FEATURE_EL2", &s.el2_},
+	      std::pair{"ARM_FEATURE_EL3", &s.el3_}}) {
 		auto v = r.facts().enumerator(name);
 		if (!v)
 			return v.take_error();
@@ -83,15 +86,13 @@ uint64_t Aarch64SveReader::length_cap(const ElState &s, const uint64_t control[4
 
 // sve_vqm1_for_el_sm() + 1 at the current EL: the highest supported length not above the cap.
 Result<uint32_t> Aarch64SveReader::current_vq(QemuReader &r, uint64_t cpu, uint64_t env,
-					       unsigned el) const
+					      unsigned el) const
 {
 	uint64_t svcr, features, hcr, scr, sve_map, sme_map;
-	for (auto [field, base, out] : {std::tuple{&svcr_, env, &svcr},
-					std::tuple{&features_, env, &features},
-					std::tuple{&hcr_el2_, env, &hcr},
-					std::tuple{&scr_el3_, env, &scr},
-					std::tuple{&sve_map_, cpu, &sve_map},
-					std::tuple{&sme_map_, cpu, &sme_map}}) {
+	for (auto [field, base, out] :
+	     {std::tuple{&svcr_, env, &svcr}, std::tuple{&features_, env, &features},
+	      std::tuple{&hcr_el2_, env, &hcr}, std::tuple{&scr_el3_, env, &scr},
+	      std::tuple{&sve_map_, cpu, &sve_map}, std::tuple{&sme_map_, cpu, &sme_map}}) {
 		auto v = r.read_uint(base, *field);
 		if (!v)
 			return v.take_error();
@@ -112,8 +113,8 @@ Result<uint32_t> Aarch64SveReader::current_vq(QemuReader &r, uint64_t cpu, uint6
 	uint64_t control[4];
 	VMCOREFS_TRY(r.read_uint_array(env, streaming ? smcr_el_ : zcr_el_, control, 4));
 	uint64_t len = length_cap(s, control);
-	uint32_t map = static_cast<uint32_t>((streaming ? sme_map : sve_map) &
-					     ((uint64_t{2} << len) - 1));
+	uint32_t map =
+		static_cast<uint32_t>((streaming ? sme_map : sve_map) & ((uint64_t{2} << len) - 1));
 	if (map != 0)
 		return static_cast<uint32_t>(std::bit_width(map));
 	// Only streaming mode may lack the shortest length (as QEMU, which asserts it).

@@ -28,8 +28,8 @@ public:
 private:
 	Field max_vq_, sve_map_, sme_map_;
 	Field svcr_, features_, hcr_el2_, scr_el3_, zcr_el_, smcr_el_, zregs_, pregs_;
-	uint64_t zreg_offset_ = 0; // of d[] in ARMVectorReg
-	uint64_t preg_offset_ = 0; // of p[] in ARMPredicateReg
+	uint64_t zreg_offset_ = 0;                 // of d[] in ARMVectorReg
+	uint64_t preg_offset_ = 0;                 // of p[] in ARMPredicateReg
 	uint32_t max_vq_limit_ = 0;                // ARM_MAX_VQ, from the size of d[]
 	uint64_t aarch64_ = 0, el2_ = 0, el3_ = 0; // ARM_FEATURE_* bit numbers
 

@@ -7,10 +7,10 @@
 #include <cstring>
 #include <dirent.h>
 #include <fcntl.h>
+#include <string_view>
 #include <sys/stat.h>
 #include <sys/xattr.h>
 #include <unistd.h>
-#include <string_view>
 #include <utility>
 #include <xxhash.h>
 

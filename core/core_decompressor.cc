@@ -265,8 +265,7 @@ Result<void> decode_lz4(Input &in, SparseOutput &out)
 			pending = LZ4F_decompress(ctx.get(), out.space(), &produced,
 						  chunk->data() + used, &consumed, nullptr);
 			if (LZ4F_isError(pending))
-				return corrupt(in, "lz4", lz4_error(pending),
-					       in.offset() + used);
+				return corrupt(in, "lz4", lz4_error(pending), in.offset() + used);
 			used += consumed;
 			full = produced == room;
 			VMCOREFS_TRY(out.produced(produced));
@@ -376,8 +375,7 @@ Result<uint64_t> decompress_to_sparse_file(const std::string &source, Compressio
 	case Compression::zstd: VMCOREFS_TRY(decode_zstd(in, out)); break;
 	case Compression::lz4: VMCOREFS_TRY(decode_lz4(in, out)); break;
 	case Compression::xz: VMCOREFS_TRY(decode_xz(in, out)); break;
-	case Compression::none:
-		return make_error(ErrorCode::usage, source, "is not compressed");
+	case Compression::none: return make_error(ErrorCode::usage, source, "is not compressed");
 	}
 	if (progress)
 		progress(size, size);

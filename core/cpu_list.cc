@@ -68,7 +68,7 @@ Result<VcpuRef> read_vcpu(QemuReader &r, const ListFields &f, uint64_t cpu,
 	auto running = r.read_bool(cpu, f.running);
 	auto stopped = r.read_bool(cpu, f.stopped);
 	if (!index || !current || !running || !stopped)
-		return !index ? index.take_error()
+		return !index     ? index.take_error()
 		       : !current ? current.take_error()
 		       : !running ? running.take_error()
 				  : stopped.take_error();

@@ -239,8 +239,9 @@ static Result<void> check_build_id(const std::string &what, const std::string &p
 	}
 	if (!core_id.empty() && *id != core_id)
 		return make_error(ErrorCode::mismatch, path,
-				  what + " has build-id " + (id->empty() ? "(none)" : build_id_hex(*id)) +
-					  " but " + whose + " has " + build_id_hex(core_id));
+				  what + " has build-id " +
+					  (id->empty() ? "(none)" : build_id_hex(*id)) + " but " +
+					  whose + " has " + build_id_hex(core_id));
 	return {};
 }
 
@@ -259,8 +260,8 @@ Result<std::unique_ptr<DebugInfo>> DebugInfo::open_executable(const LoadOptions 
 		VMCOREFS_TRY(check_build_id("debug info", options.debuginfo, *id, path));
 	VMCOREFS_TRY(info->begin(options, path));
 	dwfl_report_begin(info->dwfl_);
-	info->module_ = dwfl_report_elf(info->dwfl_, base_name(path).c_str(), path.c_str(), -1, 0,
-					false);
+	info->module_ =
+		dwfl_report_elf(info->dwfl_, base_name(path).c_str(), path.c_str(), -1, 0, false);
 	dwfl_report_end(info->dwfl_, nullptr, nullptr);
 	if (!info->module_)
 		return make_error(ErrorCode::io, path,
@@ -291,8 +292,7 @@ Result<void> DebugInfo::begin(const LoadOptions &options, const std::string &fil
 void DebugInfo::search_module()
 {
 	void **userdata = nullptr;
-	dwfl_module_info(module_, &userdata, nullptr, nullptr, nullptr, nullptr, nullptr,
-			 nullptr);
+	dwfl_module_info(module_, &userdata, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr);
 	*userdata = &search_;
 }
 
@@ -313,8 +313,9 @@ Result<void> DebugInfo::report(const ProcessCore &core, const LoadOptions &optio
 	auto entry = core.auxv(at_entry);
 	module_ = entry ? dwfl_addrmodule(dwfl_, *entry) : nullptr;
 	if (!module_)
-		return make_error(ErrorCode::corrupt, core.path(),
-				  "the core does not say where its executable is (no AT_ENTRY module)");
+		return make_error(
+			ErrorCode::corrupt, core.path(),
+			"the core does not say where its executable is (no AT_ENTRY module)");
 	search_module();
 	return {};
 }
@@ -349,8 +350,7 @@ Result<void> DebugInfo::report_executable(const ProcessCore &core, const std::st
 std::string DebugInfo::no_debug_info_places(const std::vector<uint8_t> &id) const
 {
 	const char *main_file = nullptr;
-	dwfl_module_info(module_, nullptr, nullptr, nullptr, nullptr, nullptr, &main_file,
-			 nullptr);
+	dwfl_module_info(module_, nullptr, nullptr, nullptr, nullptr, nullptr, &main_file, nullptr);
 	std::string exe = main_file ? main_file : "the executable";
 	std::string out = exe;
 	for (const auto &dir : search_.dirs)
@@ -404,8 +404,8 @@ Result<void> DebugInfo::check_alt(const Subject &subject, const char *debug_file
 	if (got_len > 0)
 		got.assign(static_cast<const uint8_t *>(got_bits),
 			   static_cast<const uint8_t *>(got_bits) + got_len);
-	std::string where = search_.alt_file.empty() ? std::string("(opened by libdw)")
-						     : search_.alt_file;
+	std::string where =
+		search_.alt_file.empty() ? std::string("(opened by libdw)") : search_.alt_file;
 	if (got != want)
 		return make_error(ErrorCode::mismatch, where,
 				  what + " but this alt file has build-id " +
@@ -423,7 +423,8 @@ Result<void> DebugInfo::load_dwarf(const Subject &subject)
 	if (!elf)
 		return make_error(ErrorCode::no_debug_info, subject.file,
 				  "cannot find QEMU's executable (build-id " + id + ", " +
-					  subject.executable + "); give it with --executable or set "
+					  subject.executable +
+					  "); give it with --executable or set "
 					  "DEBUGINFOD_URLS");
 	Dwarf_Addr dwbias = 0;
 	dwarf_ = dwfl_module_getdwarf(module_, &dwbias);
@@ -450,7 +451,10 @@ Result<void> DebugInfo::load_dwarf(const Subject &subject)
 		note = " (it carries DWARF itself; --debuginfo " + search_.user_debuginfo +
 		       " was not needed)";
 	details_.push_back(std::string("debug info: ") +
-			   (debug_file ? debug_file : main_file ? main_file : "?") + note);
+			   (debug_file  ? debug_file
+			    : main_file ? main_file
+					: "?") +
+			   note);
 	return check_alt(subject, debug_file ? debug_file : main_file);
 }
 
@@ -460,8 +464,8 @@ void DebugInfo::index_symbols()
 	for (int i = 1; i < n; i++) {
 		GElf_Sym sym;
 		GElf_Addr addr;
-		const char *name = dwfl_module_getsym_info(module_, i, &sym, &addr, nullptr,
-							   nullptr, nullptr);
+		const char *name =
+			dwfl_module_getsym_info(module_, i, &sym, &addr, nullptr, nullptr, nullptr);
 		if (!name || !*name || sym.st_shndx == SHN_UNDEF)
 			continue;
 		int type = GELF_ST_TYPE(sym.st_info);

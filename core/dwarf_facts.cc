@@ -28,7 +28,9 @@ std::optional<Field> first_member(Dwarf_Die aggregate, std::string_view paths)
 	for (std::string_view path : alternatives(paths))
 		if (auto m = find_member(aggregate, path))
 			return Field{m->offset, m->size,
-				     dwarf_tag(&m->type) == DW_TAG_array_type ? array_stride(m->type) : 0,
+				     dwarf_tag(&m->type) == DW_TAG_array_type
+					     ? array_stride(m->type)
+					     : 0,
 				     std::string(path)};
 	return std::nullopt;
 }
@@ -78,9 +80,10 @@ QemuFacts facts_from_debug_info(const DebugInfo &debug)
 	for (std::string_view prefix : declared.global_prefixes) {
 		auto named = debug.symbol_with_prefix(prefix);
 		facts.global_prefixes.emplace(
-			prefix, named ? std::optional(QemuFacts::Symbol{
-						named->first, named->second - debug.load_bias()})
-				      : std::nullopt);
+			prefix,
+			named ? std::optional(QemuFacts::Symbol{named->first,
+								named->second - debug.load_bias()})
+			      : std::nullopt);
 	}
 	facts.qemu_version = qemu_version_of(debug.executable_elf());
 	facts.build_id = debug.build_id();

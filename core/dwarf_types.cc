@@ -121,8 +121,8 @@ static uint64_t array_size(Dwarf_Die array)
 {
 	Dwarf_Attribute attr;
 	Dwarf_Die element, child;
-	if (!dwarf_attr_integrate(&array, DW_AT_type, &attr) || !dwarf_formref_die(&attr, &element) ||
-	    dwarf_child(&array, &child) != 0)
+	if (!dwarf_attr_integrate(&array, DW_AT_type, &attr) ||
+	    !dwarf_formref_die(&attr, &element) || dwarf_child(&array, &child) != 0)
 		return 0;
 	uint64_t size = type_size(strip_type(element));
 	do {

@@ -53,7 +53,8 @@ Result<std::vector<ElfNote>> split_elf_notes(std::span<const std::byte> bytes, u
 		auto note = elf_note_at(bytes, offset, align);
 		if (!note)
 			return make_error(ErrorCode::corrupt, path,
-					  "note at " + hex(base + offset) + " overflows its segment",
+					  "note at " + hex(base + offset) +
+						  " overflows its segment",
 					  base + offset);
 		notes.push_back(*note);
 		offset += note->size;

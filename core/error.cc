@@ -18,14 +18,10 @@ std::string Error::to_string() const
 int Error::to_errno() const
 {
 	switch (code) {
-	case ErrorCode::io:
-		return errno_value ? errno_value : EIO;
-	case ErrorCode::usage:
-		return EINVAL;
-	case ErrorCode::absent:
-		return EIO;
-	default:
-		return EIO;
+	case ErrorCode::io: return errno_value ? errno_value : EIO;
+	case ErrorCode::usage: return EINVAL;
+	case ErrorCode::absent: return EIO;
+	default: return EIO;
 	}
 }
 
@@ -36,8 +32,8 @@ Error make_error(ErrorCode code, std::string file, std::string message, std::opt
 
 Error make_io_error(std::string file, const std::string &what, int errno_value)
 {
-	Error e{ErrorCode::io, std::move(file), what + ": " + std::strerror(errno_value), std::nullopt,
-		errno_value};
+	Error e{ErrorCode::io, std::move(file), what + ": " + std::strerror(errno_value),
+		std::nullopt, errno_value};
 	return e;
 }
 

@@ -32,10 +32,10 @@ enum class ErrorCode {
 
 struct Error {
 	ErrorCode code;
-	std::string file;             // the file at fault; empty when none applies
-	std::string message;          // what went wrong, one line, no trailing period
-	std::optional<uint64_t> at;   // file offset or address at fault, when known
-	int errno_value = 0;          // for ErrorCode::io
+	std::string file;           // the file at fault; empty when none applies
+	std::string message;        // what went wrong, one line, no trailing period
+	std::optional<uint64_t> at; // file offset or address at fault, when known
+	int errno_value = 0;        // for ErrorCode::io
 
 	// "FILE: MESSAGE", the form every error is shown in.
 	std::string to_string() const;

@@ -18,7 +18,8 @@ std::optional<std::string> recorded_executable_problem(const ProcessCore &core)
 	if (!got) {
 		const Error &e = got.error();
 		return "cannot be read (" +
-		       (e.code == ErrorCode::io ? std::string(strerror(e.errno_value)) : e.message) +
+		       (e.code == ErrorCode::io ? std::string(strerror(e.errno_value))
+						: e.message) +
 		       ")";
 	}
 	if (*got == want)

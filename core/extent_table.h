@@ -3,8 +3,8 @@
 // read by any number of threads without locks.
 #pragma once
 
-#include <cstddef>
 #include <algorithm>
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <span>
@@ -46,7 +46,8 @@ public:
 		for (const Extent &e : find(offset, length)) {
 			uint64_t from = std::max(offset, e.offset);
 			uint64_t to = std::min(end, e.offset + e.length);
-			if (!visit(Extent{from, to - from, e.source, e.source_offset + (from - e.offset)}))
+			if (!visit(Extent{from, to - from, e.source,
+					  e.source_offset + (from - e.offset)}))
 				return false;
 		}
 		return true;
@@ -55,8 +56,8 @@ public:
 	// lseek(2)'s SEEK_DATA and SEEK_HOLE for the served file: the first offset at or after
 	// `offset` that is data, or that is in a hole (the end of the file counts as a hole);
 	// nullopt means ENXIO (offset at or past the end, or no data after it). Holes are those of
-	// the core file under core extents, as FileRuns finds them on core_fd (which moves that fd's
-	// file position; -1, or a source that cannot tell, counts all core bytes as data).
+	// the core file under core extents, as FileRuns finds them on core_fd (which moves that
+	// fd's file position; -1, or a source that cannot tell, counts all core bytes as data).
 	// Generated and absent extents are data: absent memory must reach a reader as EIO, not be
 	// skipped as zeros by cp --sparse.
 	std::optional<uint64_t> seek_data(uint64_t offset, int core_fd) const;

@@ -87,7 +87,9 @@ Result<FoundFacts> find_facts(const ProcessCore &core, const LoadOptions &option
 	if (!options.profile_cache.empty() && !id.empty() && core.load_bias()) {
 		std::string why;
 		if (auto facts = cached_profile(options.profile_cache, id, &why))
-			return FoundFacts{std::move(*facts), *core.load_bias(), nullptr,
+			return FoundFacts{std::move(*facts),
+					  *core.load_bias(),
+					  nullptr,
 					  {"layout: cached profile " +
 					   profile_path(options.profile_cache, id)}};
 		if (!why.empty())
@@ -103,8 +105,8 @@ Result<FoundFacts> find_facts(const ProcessCore &core, const LoadOptions &option
 	auto debug = DebugInfo::open(core, options);
 	if (!debug)
 		return debug.take_error();
-	FoundFacts found{facts_from_debug_info(**debug), (*debug)->load_bias(),
-			 std::move(*debug), std::move(details)};
+	FoundFacts found{facts_from_debug_info(**debug), (*debug)->load_bias(), std::move(*debug),
+			 std::move(details)};
 	found.details.insert(found.details.end(), found.debug->details().begin(),
 			     found.debug->details().end());
 	found.details.push_back("layout: QEMU's debug info");
@@ -151,9 +153,10 @@ Result<QemuFacts> facts_of_executable(const LoadOptions &options)
 	QemuFacts facts = facts_from_debug_info(**debug);
 	// What every walk reads first: without them this is no QEMU system emulator.
 	if (!facts.global({"address_space_memory"}) || !facts.find_struct("RAMBlock"))
-		return make_error(ErrorCode::not_qemu, options.executable,
-				  "its debug info has no address_space_memory or no struct RAMBlock: "
-				  "not a QEMU system emulator");
+		return make_error(
+			ErrorCode::not_qemu, options.executable,
+			"its debug info has no address_space_memory or no struct RAMBlock: "
+			"not a QEMU system emulator");
 	return facts;
 }
 

@@ -23,9 +23,9 @@ class FileRuns {
 public:
 	explicit FileRuns(int fd) : fd_(fd) {}
 	int fd() const { return fd_; }
-	// The run holding `offset`. Offsets at or past the file's current end are data: reading them
-	// must fail (the file shrank), never pass for zeros. A file system that cannot tell makes the
-	// whole file one run of data, as lseek(2) allows.
+	// The run holding `offset`. Offsets at or past the file's current end are data: reading
+	// them must fail (the file shrank), never pass for zeros. A file system that cannot tell
+	// makes the whole file one run of data, as lseek(2) allows.
 	FileRun at(uint64_t offset);
 
 private:

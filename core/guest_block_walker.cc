@@ -32,9 +32,9 @@ Result<Layouts> look_up_layouts(QemuReader &r)
 	auto fr = r.layout("FlatRange");
 	auto mr = r.layout("MemoryRegion");
 	auto rb = r.layout("RAMBlock");
-	for (const Error *e : {as ? nullptr : &as.error(), fv ? nullptr : &fv.error(),
-			       fr ? nullptr : &fr.error(), mr ? nullptr : &mr.error(),
-			       rb ? nullptr : &rb.error()})
+	for (const Error *e :
+	     {as ? nullptr : &as.error(), fv ? nullptr : &fv.error(), fr ? nullptr : &fr.error(),
+	      mr ? nullptr : &mr.error(), rb ? nullptr : &rb.error()})
 		if (e)
 			return *e;
 	VMCOREFS_TRY(as->fields({{"current_map", &l.as_current_map}}));
@@ -58,7 +58,7 @@ Result<Layouts> look_up_layouts(QemuReader &r)
 
 // What the walk needs to know of one terminal MemoryRegion.
 struct RegionFacts {
-	bool dumped = false; // RAM, not a RAM device, not non-volatile
+	bool dumped = false;          // RAM, not a RAM device, not non-volatile
 	uint64_t discard_manager = 0; // MemoryRegion.rdm: only its populated parts are dumped
 	uint64_t size = 0;            // MemoryRegion.size
 	uint64_t host = 0;            // ram_block->host
@@ -115,7 +115,8 @@ Result<RegionFacts> read_region(QemuReader &r, const Layouts &l, uint64_t fr, ui
 	if (*owner != mr)
 		return make_error(ErrorCode::bad_structure, r.core().path(),
 				  "the RAMBlock at " + hex(*block) + " of the MemoryRegion at " +
-					  hex(mr) + " belongs to the MemoryRegion at " + hex(*owner),
+					  hex(mr) + " belongs to the MemoryRegion at " +
+					  hex(*owner),
 				  *block);
 	facts.size = *size;
 	facts.host = *host;
@@ -132,7 +133,7 @@ Result<void> check_range_in_region(QemuReader &r, uint64_t fr, uint64_t mr,
 	uint64_t end;
 	if (add_overflows(offset, size, &end))
 		end = UINT64_MAX;
-	const char *limit = end > region.size ? "MemoryRegion.size"
+	const char *limit = end > region.size          ? "MemoryRegion.size"
 			    : end > region.used_length ? "RAMBlock.used_length"
 						       : nullptr;
 	if (!limit)

@@ -89,8 +89,8 @@ Error unless_truncated(const ProcessCore &core, Error error)
 		return error;
 	error.code = ErrorCode::truncated;
 	error.message = "the core is truncated (" + hex(core.source().size()) + " of the " +
-			hex(described) + " bytes its headers describe; ulimit -c or a full disk?): " +
-			error.message;
+			hex(described) +
+			" bytes its headers describe; ulimit -c or a full disk?): " + error.message;
 	return error;
 }
 
@@ -215,8 +215,8 @@ Result<LoadedGuest> load_guest(const LoadOptions &options)
 		return load_with_borrowed_layout(std::move(*core), options, found.take_error());
 	if (!found)
 		return unless_truncated(**core, not_qemu_or(**core, found.take_error()));
-	auto map = walk_guest(**core, found->facts, found->load_bias,
-			      options.vmcoreinfo_scan_limit);
+	auto map =
+		walk_guest(**core, found->facts, found->load_bias, options.vmcoreinfo_scan_limit);
 	if (!map) {
 		if (options.details)
 			*options.details = details(*found);

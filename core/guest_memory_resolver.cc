@@ -34,21 +34,24 @@ void resolve_guest_memory(const ProcessCore &core, GuestMemoryMap &map)
 
 namespace vmcorefs {
 
-Result<void> read_guest_physical(const ProcessCore &core, const GuestMemoryMap &map,
-				 uint64_t paddr, void *dst, size_t length)
+Result<void> read_guest_physical(const ProcessCore &core, const GuestMemoryMap &map, uint64_t paddr,
+				 void *dst, size_t length)
 {
 	auto *out = static_cast<std::byte *>(dst);
 	while (length > 0) {
 		auto seg = std::upper_bound(map.segments.begin(), map.segments.end(), paddr,
-					    [](uint64_t a, const GuestSegment &s) { return a < s.start; });
+					    [](uint64_t a, const GuestSegment &s) {
+						    return a < s.start;
+					    });
 		if (seg == map.segments.begin() || paddr >= (--seg)->end)
 			return make_error(ErrorCode::absent, core.path(),
 					  "guest physical address " + hex(paddr) +
 						  " is not in the core",
 					  paddr);
-		auto chunk = std::upper_bound(
-			seg->chunks.begin(), seg->chunks.end(), paddr,
-			[](uint64_t a, const GuestChunk &c) { return a < c.guest; });
+		auto chunk = std::upper_bound(seg->chunks.begin(), seg->chunks.end(), paddr,
+					      [](uint64_t a, const GuestChunk &c) {
+						      return a < c.guest;
+					      });
 		--chunk;
 		uint64_t within = paddr - chunk->guest;
 		uint64_t n = std::min<uint64_t>(length, chunk->length - within);

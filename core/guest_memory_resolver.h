@@ -17,7 +17,7 @@ namespace vmcorefs {
 
 // Copies guest-physical memory out of the core through the resolved segments; error absent
 // (with the guest address) when any byte is outside every segment.
-Result<void> read_guest_physical(const ProcessCore &core, const GuestMemoryMap &map,
-				 uint64_t paddr, void *dst, size_t length);
+Result<void> read_guest_physical(const ProcessCore &core, const GuestMemoryMap &map, uint64_t paddr,
+				 void *dst, size_t length);
 
 } // namespace vmcorefs

@@ -28,7 +28,8 @@ public:
 		uint64_t skew = vaddr & (page_size - 1);
 		present_.resize((skew + size + page_size - 1) / page_size);
 		for (uint64_t page = 0, offset = 0; offset < size; ++page) {
-			uint64_t n = std::min(size - offset, page_size - ((skew + offset) & (page_size - 1)));
+			uint64_t n = std::min(size - offset,
+					      page_size - ((skew + offset) & (page_size - 1)));
 			auto done = read(vaddr + offset, bytes_.data() + offset, n);
 			present_[page] = done.ok();
 			if (!done && !error)
@@ -164,10 +165,10 @@ KernelLog LocklessDecoder::decode()
 	}
 	// Every offset lies inside its structure; the structures are small.
 	bool fits = e_.oversized.empty();
-	for (uint64_t end : {desc_ring + count_bits + 4, desc_ring + descs_at + 8,
-			     desc_ring + infos_at + 8, desc_ring + head_at + counter + 8,
-			     desc_ring + tail_at + counter + 8, text_ring + size_bits + 4,
-			     text_ring + data_at + 8})
+	for (uint64_t end :
+	     {desc_ring + count_bits + 4, desc_ring + descs_at + 8, desc_ring + infos_at + 8,
+	      desc_ring + head_at + counter + 8, desc_ring + tail_at + counter + 8,
+	      text_ring + size_bits + 4, text_ring + data_at + 8})
 		fits = fits && end <= rb_size;
 	for (uint64_t end : {state_offset_ + 8, begin_offset_ + 8, next_offset_ + 8})
 		fits = fits && end <= desc_size_;
@@ -189,11 +190,13 @@ KernelLog LocklessDecoder::decode()
 	uint64_t cbits = rb.load<uint32_t>(desc_ring + count_bits);
 	uint64_t sbits = rb.load<uint32_t>(text_ring + size_bits);
 	if (sbits > max_size_bits || cbits > sbits) {
-		log.problem = "the printk ring buffer's sizes are invalid (2^" + std::to_string(cbits) +
-			      " records, 2^" + std::to_string(sbits) + " bytes)";
+		log.problem = "the printk ring buffer's sizes are invalid (2^" +
+			      std::to_string(cbits) + " records, 2^" + std::to_string(sbits) +
+			      " bytes)";
 		return log;
 	}
-	uint64_t total = (uint64_t{1} << cbits) * (desc_size_ + info_size_) + (uint64_t{1} << sbits);
+	uint64_t total =
+		(uint64_t{1} << cbits) * (desc_size_ + info_size_) + (uint64_t{1} << sbits);
 	if (total > max_log_bytes) {
 		log.problem = too_large(total);
 		return log;
@@ -238,7 +241,8 @@ void LocklessDecoder::record(uint64_t id, const GuestBuffer &descs, const GuestB
 	uint64_t state_var = descs.load<uint64_t>(desc + state_offset_);
 	uint64_t state = state_var >> desc_state_shift;
 	// A descriptor of another lap, or one being written or already recycled: not a record.
-	if ((state_var & desc_id_mask) != id || (state != desc_committed && state != desc_finalized))
+	if ((state_var & desc_id_mask) != id ||
+	    (state != desc_committed && state != desc_finalized))
 		return;
 	if ((infos.load<uint64_t>(info + seq_offset_) & (count_ - 1)) != index) {
 		++damaged_;
@@ -388,8 +392,9 @@ KernelLog read_kernel_log(const std::string &vmcoreinfo, const KernelReader &rea
 		return LocklessDecoder(vmcoreinfo, read).decode();
 	if (vmcoreinfo_value(vmcoreinfo, "SYMBOL(log_buf)"))
 		return legacy_log(vmcoreinfo, read);
-	return {{}, "VMCOREINFO has neither SYMBOL(prb) nor SYMBOL(log_buf): the kernel did not "
-		    "publish its log buffer"};
+	return {{},
+		"VMCOREINFO has neither SYMBOL(prb) nor SYMBOL(log_buf): the kernel did not "
+		"publish its log buffer"};
 }
 
 } // namespace vmcorefs

@@ -26,15 +26,29 @@ template <typename Visit> void for_each_line(const KernelLog &log, Visit &&visit
 
 // crash's phrases (task.c), the most telling first; then, when none is found, any line with one
 // of the shorter ones.
-constexpr std::array panic_phrases{
-	"SysRq : Crash", "SysRq : Trigger a crash", "SysRq : Netdump", "Kernel panic: ",
-	"Kernel panic - ", "Kernel BUG at", "kernel BUG at",
-	"Unable to handle kernel paging request",
-	"Unable to handle kernel NULL pointer dereference", "BUG: unable to handle kernel ",
-	"general protection fault: ", "double fault: ", "divide error: ", "stack segment: ",
-	"[Hardware Error]: ", "Bad mode in ", "Oops: "};
-constexpr std::array fallback_phrases{"Unable to handle kernel", "BUG: unable to handle kernel",
-				      "Kernel BUG at", "kernel BUG at", "Bad mode in", "Oops",
+constexpr std::array panic_phrases{"SysRq : Crash",
+				   "SysRq : Trigger a crash",
+				   "SysRq : Netdump",
+				   "Kernel panic: ",
+				   "Kernel panic - ",
+				   "Kernel BUG at",
+				   "kernel BUG at",
+				   "Unable to handle kernel paging request",
+				   "Unable to handle kernel NULL pointer dereference",
+				   "BUG: unable to handle kernel ",
+				   "general protection fault: ",
+				   "double fault: ",
+				   "divide error: ",
+				   "stack segment: ",
+				   "[Hardware Error]: ",
+				   "Bad mode in ",
+				   "Oops: "};
+constexpr std::array fallback_phrases{"Unable to handle kernel",
+				      "BUG: unable to handle kernel",
+				      "Kernel BUG at",
+				      "kernel BUG at",
+				      "Bad mode in",
+				      "Oops",
 				      "Kernel panic"};
 constexpr size_t context_lines = 5;
 
@@ -50,7 +64,8 @@ std::string format_dmesg(const KernelLog &log)
 {
 	std::string out;
 	for (const LogRecord &r : log.records) {
-		// Seconds padded to five digits before the point, as makedumpfile's "[%5lu.%06lu] ".
+		// Seconds padded to five digits before the point, as makedumpfile's "[%5lu.%06lu]
+		// ".
 		std::string seconds = log_seconds(r.ts_nsec);
 		size_t whole = seconds.find('.');
 		std::string prefix =

@@ -24,7 +24,8 @@ Error missing(const std::string &key)
 Error unmapped(uint64_t vaddr)
 {
 	return make_error(ErrorCode::absent, "",
-			  "kernel address " + hex(vaddr) + " is not mapped in the guest's page tables",
+			  "kernel address " + hex(vaddr) +
+				  " is not mapped in the guest's page tables",
 			  vaddr);
 }
 
@@ -33,7 +34,9 @@ Error unmapped(uint64_t vaddr)
 Result<KernelMemory> KernelMemory::open(uint16_t elf_machine, const std::string &vmcoreinfo,
 					PhysicalReader physical)
 {
-	auto number = [&](const char *key, int base) { return vmcoreinfo_number(vmcoreinfo, key, base); };
+	auto number = [&](const char *key, int base) {
+		return vmcoreinfo_number(vmcoreinfo, key, base);
+	};
 	if (elf_machine == em_x86_64) {
 		// init_level4_pgt before Linux 4.13; NUMBER(phys_base) since 4.10.
 		auto pgt = number("SYMBOL(init_top_pgt)", 16);
@@ -57,9 +60,11 @@ Result<KernelMemory> KernelMemory::open(uint16_t elf_machine, const std::string 
 		if (number("PAGESIZE", 10).value_or(page_size) != page_size)
 			return make_error(ErrorCode::unsupported, "",
 					  "the guest kernel's pages are not 4 KiB");
-		// TCR_EL1.T1SZ sizes the kernel half (Linux 5.12 and later say it); VA_BITS otherwise.
+		// TCR_EL1.T1SZ sizes the kernel half (Linux 5.12 and later say it); VA_BITS
+		// otherwise.
 		auto t1sz = number("NUMBER(TCR_EL1_T1SZ)", 16);
-		auto va_bits = t1sz ? std::optional<uint64_t>(64 - *t1sz) : number("NUMBER(VA_BITS)", 10);
+		auto va_bits =
+			t1sz ? std::optional<uint64_t>(64 - *t1sz) : number("NUMBER(VA_BITS)", 10);
 		if (!va_bits)
 			return missing("NUMBER(VA_BITS)");
 		if (*va_bits < 25 || *va_bits > 48)

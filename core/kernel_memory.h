@@ -20,9 +20,9 @@ using PhysicalReader = std::function<Result<void>(uint64_t paddr, void *dst, siz
 
 class KernelMemory {
 public:
-	// elf_machine is guest.vmcore's: EM_X86_64 (4- and 5-level paging, NUMBER(pgtable_l5_enabled))
-	// or EM_AARCH64 (4 KiB pages, 25- to 48-bit virtual addresses). unsupported for any other,
-	// absent when VMCOREINFO lacks what the walk needs.
+	// elf_machine is guest.vmcore's: EM_X86_64 (4- and 5-level paging,
+	// NUMBER(pgtable_l5_enabled)) or EM_AARCH64 (4 KiB pages, 25- to 48-bit virtual addresses).
+	// unsupported for any other, absent when VMCOREINFO lacks what the walk needs.
 	static Result<KernelMemory> open(uint16_t elf_machine, const std::string &vmcoreinfo,
 					 PhysicalReader physical);
 
@@ -33,7 +33,10 @@ public:
 
 private:
 	enum class Walk : uint8_t { x86_64, aarch64 };
-	KernelMemory(Walk walk, PhysicalReader physical) : walk_(walk), physical_(std::move(physical)) {}
+	KernelMemory(Walk walk, PhysicalReader physical)
+		: walk_(walk), physical_(std::move(physical))
+	{
+	}
 	Result<uint64_t> walk_x86_64(uint64_t vaddr) const;
 	Result<uint64_t> walk_aarch64(uint64_t vaddr) const;
 	Result<uint64_t> entry(uint64_t table, uint64_t index) const;

@@ -48,8 +48,10 @@ std::optional<MemoryAlias> x86_64_kernel_text_alias(const std::string &vmcoreinf
 		return std::nullopt;
 	// Unsigned wrap-around does the signed arithmetic: physical = virtual - map + phys_base.
 	uint64_t text = *stext - x86_64_start_kernel_map + *phys_base;
-	auto segment = std::find_if(map.segments.begin(), map.segments.end(),
-				    [&](const GuestSegment &s) { return s.start <= text && text < s.end; });
+	auto segment =
+		std::find_if(map.segments.begin(), map.segments.end(), [&](const GuestSegment &s) {
+			return s.start <= text && text < s.end;
+		});
 	if (segment == map.segments.end())
 		return std::nullopt;
 	// The mapping covers physical [phys_base, phys_base + 1 GiB); phys_base may be below 0.

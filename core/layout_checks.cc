@@ -52,8 +52,8 @@ Result<void> check_vcpus(QemuReader &r, const GuestArch &arch, const GuestMemory
 		if (!is_cpu)
 			return is_cpu.take_error();
 		if (!*is_cpu)
-			return misfit(r, name + " is not of QOM type " +
-						 std::string(arch.cpu_type()));
+			return misfit(r,
+				      name + " is not of QOM type " + std::string(arch.cpu_type()));
 		auto size = qom_instance_size(r, vcpu.address);
 		if (!size)
 			return size.take_error();

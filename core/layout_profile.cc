@@ -80,8 +80,9 @@ private:
 	Result<void> line(std::string_view text);
 	Result<void> structure(const std::vector<std::string_view> &w);
 	Result<void> field(const std::vector<std::string_view> &w);
-	Result<void> symbol(const std::vector<std::string_view> &w,
-			    std::map<std::string, std::optional<QemuFacts::Symbol>, std::less<>> &to);
+	Result<void>
+	symbol(const std::vector<std::string_view> &w,
+	       std::map<std::string, std::optional<QemuFacts::Symbol>, std::less<>> &to);
 	Result<void> complete();
 
 	const std::string &path_;
@@ -142,8 +143,9 @@ Result<void> Parser::field(const std::vector<std::string_view> &w)
 	return {};
 }
 
-Result<void> Parser::symbol(const std::vector<std::string_view> &w,
-			    std::map<std::string, std::optional<QemuFacts::Symbol>, std::less<>> &to)
+Result<void>
+Parser::symbol(const std::vector<std::string_view> &w,
+	       std::map<std::string, std::optional<QemuFacts::Symbol>, std::less<>> &to)
 {
 	if (!fresh(to, w[1]))
 		return bad(std::string(w[0]) + " " + std::string(w[1]) + " twice");
@@ -187,8 +189,7 @@ Result<void> Parser::line(std::string_view text)
 		int64_t value = 0;
 		if (w[2] != "-" && !number(w[2], &value))
 			return bad("enumerator " + std::string(w[1]) + " has no value");
-		facts_.enumerators.emplace(w[1], w[2] == "-" ? std::nullopt
-							    : std::optional(value));
+		facts_.enumerators.emplace(w[1], w[2] == "-" ? std::nullopt : std::optional(value));
 		return {};
 	}
 	if ((w[0] == "global" || w[0] == "global-prefix") && w.size() >= 2)

@@ -16,16 +16,17 @@ constexpr uint64_t unlimited_vmcoreinfo_scan = std::numeric_limits<uint64_t>::ma
 
 struct LoadOptions {
 	std::string core_path;
-	pid_t pid = 0;                       // --pid: a live QEMU instead of a core (0: none)
-	std::string executable;              // --executable: QEMU's binary, if not where the core says
-	std::string debuginfo;               // --debuginfo: a file holding QEMU's DWARF
+	pid_t pid = 0;          // --pid: a live QEMU instead of a core (0: none)
+	std::string executable; // --executable: QEMU's binary, if not where the core says
+	std::string debuginfo;  // --debuginfo: a file holding QEMU's DWARF
 	std::vector<std::string> debug_dirs; // --debug-file-directory; default /usr/lib/debug
 	std::string profile;       // --profile: QEMU's layout from this file, not from DWARF
 	std::string profile_cache; // where layout profiles are cached by build-id; empty: nowhere
 	std::string shipped_profiles; // profiles installed with vmcorefs, by build-id; empty: none
 	uint64_t vmcoreinfo_scan_limit = default_vmcoreinfo_scan_limit; // --vmcoreinfo-scan
 	// When set, receives LoadedGuest::details also when the walk of QEMU's structures fails, so
-	// that `--info -v` on an unknown QEMU shows which names matched before the one that did not.
+	// that `--info -v` on an unknown QEMU shows which names matched before the one that did
+	// not.
 	std::vector<std::string> *details = nullptr;
 };
 

@@ -55,7 +55,10 @@ MappedFile &MappedFile::operator=(MappedFile &&other) noexcept
 	return *this;
 }
 
-MappedFile::~MappedFile() { reset(); }
+MappedFile::~MappedFile()
+{
+	reset();
+}
 
 void MappedFile::reset() noexcept
 {
@@ -103,7 +106,8 @@ Result<void> MappedFile::check_unchanged() const
 		how = "its inode changed";
 	if (how.empty())
 		return {};
-	return make_error(ErrorCode::changed, path_, "changed since vmcorefs opened it (" + how + ")");
+	return make_error(ErrorCode::changed, path_,
+			  "changed since vmcorefs opened it (" + how + ")");
 }
 
 } // namespace vmcorefs

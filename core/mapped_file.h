@@ -55,7 +55,9 @@ public:
 
 private:
 	MappedFile(std::string path, int fd, const std::byte *data, const struct stat &opened)
-		: path_(std::move(path)), fd_(fd), data_(data), opened_(opened) {}
+		: path_(std::move(path)), fd_(fd), data_(data), opened_(opened)
+	{
+	}
 	void reset() noexcept;
 
 	std::string path_;

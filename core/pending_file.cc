@@ -76,8 +76,7 @@ int name_unnamed(int fd, const std::string &dir, const std::string &name, const 
 
 // Moves the file from its temporary name temp to path; 0 or an errno value. On success temp is
 // gone, on failure it is still there.
-int name_temporary(const std::string &temp, const std::string &path,
-		   PendingFile::Existing existing)
+int name_temporary(const std::string &temp, const std::string &path, PendingFile::Existing existing)
 {
 	if (existing == PendingFile::Existing::replace)
 		return rename(temp.c_str(), path.c_str()) == 0 ? 0 : errno;

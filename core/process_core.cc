@@ -33,16 +33,11 @@ constexpr uint64_t max_core_notes_size = 256 << 20;
 std::string elf_type_name(unsigned type)
 {
 	switch (type) {
-	case ET_NONE:
-		return "NONE";
-	case ET_REL:
-		return "REL";
-	case ET_EXEC:
-		return "EXEC";
-	case ET_DYN:
-		return "DYN";
-	default:
-		return std::to_string(type);
+	case ET_NONE: return "NONE";
+	case ET_REL: return "REL";
+	case ET_EXEC: return "EXEC";
+	case ET_DYN: return "DYN";
+	default: return std::to_string(type);
 	}
 }
 
@@ -148,8 +143,8 @@ void append_piece(std::vector<CorePiece> &pieces, const CorePiece &piece)
 
 // The pieces of `segment` within [low, high): its present bytes, then what the file lacks
 // (truncated), then what the writer left out (not dumped).
-void append_segment_pieces(std::vector<CorePiece> &pieces, const CoreSegment &segment,
-			   uint64_t low, uint64_t high)
+void append_segment_pieces(std::vector<CorePiece> &pieces, const CoreSegment &segment, uint64_t low,
+			   uint64_t high)
 {
 	struct Part {
 		uint64_t from, to; // relative to segment.vaddr
@@ -274,8 +269,8 @@ Result<CoreSegment> make_segment(size_t index, const GElf_Phdr &phdr, const Memo
 	uint64_t size = file.size();
 	uint64_t present =
 		phdr.p_offset >= size ? 0 : std::min(phdr.p_filesz, size - phdr.p_offset);
-	return CoreSegment{phdr.p_vaddr, phdr.p_memsz, phdr.p_offset, phdr.p_filesz, present,
-			   phdr.p_flags};
+	return CoreSegment{phdr.p_vaddr,  phdr.p_memsz, phdr.p_offset,
+			   phdr.p_filesz, present,      phdr.p_flags};
 }
 
 } // namespace
@@ -283,12 +278,9 @@ Result<CoreSegment> make_segment(size_t index, const GElf_Phdr &phdr, const Memo
 const char *to_string(AbsentReason reason)
 {
 	switch (reason) {
-	case AbsentReason::not_dumped:
-		return "not dumped";
-	case AbsentReason::truncated:
-		return "truncated";
-	case AbsentReason::unmapped:
-		return "unmapped";
+	case AbsentReason::not_dumped: return "not dumped";
+	case AbsentReason::truncated: return "truncated";
+	case AbsentReason::unmapped: return "unmapped";
 	}
 	return "unknown";
 }
@@ -342,9 +334,9 @@ Result<void> ProcessCore::open_elf()
 		return error(ErrorCode::not_core,
 			     "ELF file of type " + elf_type_name(ehdr.e_type) + ", not a core");
 	if (ehdr.e_machine != EM_X86_64)
-		return error(ErrorCode::unsupported,
-			     "core of ELF machine " + std::to_string(ehdr.e_machine) +
-				     "; vmcorefs reads x86_64 cores only");
+		return error(ErrorCode::unsupported, "core of ELF machine " +
+							     std::to_string(ehdr.e_machine) +
+							     "; vmcorefs reads x86_64 cores only");
 	auto count = check_program_headers(elf_, ehdr, *source_);
 	if (!count.ok())
 		return count.take_error();
@@ -436,8 +428,8 @@ Result<void> ProcessCore::parse_notes()
 		if (end > source_->size())
 			return past_eof_error(path(), "notes", end, source_->size());
 		if (phdr->p_filesz > max_core_notes_size)
-			return error(ErrorCode::corrupt, "PT_NOTE at " + hex(phdr->p_offset) + " of " +
-								 hex(phdr->p_filesz) +
+			return error(ErrorCode::corrupt, "PT_NOTE at " + hex(phdr->p_offset) +
+								 " of " + hex(phdr->p_filesz) +
 								 " bytes is absurdly large");
 		std::vector<std::byte> bytes(phdr->p_filesz);
 		VMCOREFS_TRY(source_->read(phdr->p_offset, bytes.data(), bytes.size()));
@@ -456,14 +448,10 @@ Result<void> ProcessCore::parse_core_note(uint32_t type, std::span<const std::by
 					  uint64_t offset)
 {
 	switch (type) {
-	case NT_FILE:
-		return parse_file_note(desc, offset);
-	case NT_AUXV:
-		return parse_auxv_note(desc, offset);
-	case NT_PRPSINFO:
-		return parse_prpsinfo_note(desc, offset);
-	default:
-		return {};
+	case NT_FILE: return parse_file_note(desc, offset);
+	case NT_AUXV: return parse_auxv_note(desc, offset);
+	case NT_PRPSINFO: return parse_prpsinfo_note(desc, offset);
+	default: return {};
 	}
 }
 
@@ -557,9 +545,10 @@ void ProcessCore::find_executable()
 std::vector<CoreSegment>::const_iterator
 ProcessCore::first_segment_ending_after(uint64_t vaddr) const
 {
-	return std::partition_point(
-		segments_.begin(), segments_.end(),
-		[vaddr](const CoreSegment &s) { return s.vaddr + s.memsz <= vaddr; });
+	return std::partition_point(segments_.begin(), segments_.end(),
+				    [vaddr](const CoreSegment &s) {
+					    return s.vaddr + s.memsz <= vaddr;
+				    });
 }
 
 std::vector<CorePiece> ProcessCore::translate(uint64_t vaddr, uint64_t length) const
@@ -644,8 +633,8 @@ Result<std::string> ProcessCore::read_string(uint64_t vaddr, size_t max_length) 
 		auto span = present_at(vaddr + text.size());
 		if (!span.ok())
 			return span.take_error();
-		size_t n = static_cast<size_t>(
-			std::min<uint64_t>({span->length, max_length - text.size(), sizeof buffer}));
+		size_t n = static_cast<size_t>(std::min<uint64_t>(
+			{span->length, max_length - text.size(), sizeof buffer}));
 		VMCOREFS_TRY(source_->read(span->offset, buffer, n));
 		size_t length = strnlen(buffer, n);
 		text.append(buffer, length);

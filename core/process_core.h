@@ -47,8 +47,8 @@ struct CoreSegment {
 enum class AbsentReason {
 	// p_filesz < p_memsz: the kernel or gcore left it out (coredump_filter, MADV_DONTDUMP)
 	not_dumped,
-	truncated,  // the header promises it, the file ends before it
-	unmapped,   // no PT_LOAD covers it
+	truncated, // the header promises it, the file ends before it
+	unmapped,  // no PT_LOAD covers it
 };
 
 const char *to_string(AbsentReason reason);
@@ -57,7 +57,7 @@ const char *to_string(AbsentReason reason);
 struct CorePiece {
 	uint64_t vaddr = 0;
 	uint64_t length = 0;
-	std::optional<uint64_t> file_offset; // nullopt: absent
+	std::optional<uint64_t> file_offset;          // nullopt: absent
 	AbsentReason reason = AbsentReason::unmapped; // meaningful when absent
 	bool present() const { return file_offset.has_value(); }
 };

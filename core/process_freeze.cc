@@ -15,7 +15,10 @@ namespace {
 // A process adding threads faster than they can be seized is not one to freeze.
 constexpr int max_rounds = 1000;
 
-std::string process_name(pid_t pid) { return "process " + std::to_string(pid); }
+std::string process_name(pid_t pid)
+{
+	return "process " + std::to_string(pid);
+}
 
 } // namespace
 
@@ -51,14 +54,16 @@ Result<bool> ProcessFreeze::seize_new_threads()
 			if (errno == ESRCH)
 				continue; // the thread has exited meanwhile
 			if (errno == EPERM && geteuid() == 0)
-				return make_error(ErrorCode::io, process_name(pid_),
-						  "cannot freeze thread " + std::to_string(tid) +
-							  ": another tracer (gdb, strace?) holds it");
+				return make_error(
+					ErrorCode::io, process_name(pid_),
+					"cannot freeze thread " + std::to_string(tid) +
+						": another tracer (gdb, strace?) holds it");
 			if (errno == EPERM)
-				return make_error(ErrorCode::io, process_name(pid_),
-						  "cannot freeze thread " + std::to_string(tid) +
-							  ": another tracer (gdb, strace?) holds it, or " +
-							  ptrace_permission_hint(pid_));
+				return make_error(
+					ErrorCode::io, process_name(pid_),
+					"cannot freeze thread " + std::to_string(tid) +
+						": another tracer (gdb, strace?) holds it, or " +
+						ptrace_permission_hint(pid_));
 			return make_io_error(process_name(pid_),
 					     "cannot freeze thread " + std::to_string(tid), errno);
 		}
@@ -69,8 +74,8 @@ Result<bool> ProcessFreeze::seize_new_threads()
 			while ((waited = waitpid(tid, &status, __WALL)) < 0 && errno == EINTR) {
 			}
 			// Stopped for a signal, not by the interrupt: it is delivered on release.
-			if (waited == tid && WIFSTOPPED(status) && status >> 16 != PTRACE_EVENT_STOP &&
-			    WSTOPSIG(status) != SIGTRAP)
+			if (waited == tid && WIFSTOPPED(status) &&
+			    status >> 16 != PTRACE_EVENT_STOP && WSTOPSIG(status) != SIGTRAP)
 				thread.signal = WSTOPSIG(status);
 		}
 		threads_.push_back(thread);

@@ -10,7 +10,7 @@ Names address_space = {"current_map"};
 Names flat_view = {"ranges", "nr"};
 Names flat_range = {"mr", "offset_in_region", "addr.start", "addr.size"};
 Names memory_region = {"ram", "ram_device", "nonvolatile", "ram_block", "size", "rdm"};
-Names ram_block = {"host",  "offset", "used_length", "max_length", "flags",
+Names ram_block = {"host",  "offset", "used_length", "max_length",  "flags",
 		   "idstr", "fd",     "mr",          "next.le_next"};
 Names ram_list = {"blocks.lh_first"};
 Names virtio_mem = {"bitmap", "bitmap_size", "block_size", "memdev"};
@@ -27,13 +27,13 @@ Names vmcoreinfo_state = {"has_vmcoreinfo", "vmcoreinfo.guest_format", "vmcorein
 
 // The vCPU list (cpu_list).
 Names cpu_tailq = {"tqh_first", "tqh_circ", "tqh_circ.tql_prev"};
-Names cpu_state = {"node.tqe_next", "node.tqe_circ", "node.tqe_circ.tql_prev", "cpu_index",
+Names cpu_state = {"node.tqe_next", "node.tqe_circ", "node.tqe_circ.tql_prev",         "cpu_index",
 		   "running",       "stopped",       "vcpu_dirty|hwaccel_synchronized"};
 
 // x86 (x86_cpu_state, x86_arch).
 Names x86_cpu = {"env"};
-Names x86_env = {"regs", "eip", "eflags", "cc_src", "cc_op", "df",          "hflags",
-		 "segs", "ldt", "tr",     "gdt",    "idt",   "cr",  "kernelgsbase"};
+Names x86_env = {"regs", "eip", "eflags", "cc_src", "cc_op", "df", "hflags",
+		 "segs", "ldt", "tr",     "gdt",    "idt",   "cr", "kernelgsbase"};
 Names segment_cache = {"selector", "base", "limit", "flags"};
 
 // Arm (aarch64_cpu_state, aarch64_sve, aarch32_state).
@@ -105,19 +105,13 @@ const DeclaredStruct structs[] = {
 	{"ARMPredicateReg", arm_predicate_reg},
 };
 
-Names enumerators = {"CC_OP_EFLAGS",
-		     "ARM_FEATURE_AARCH64",
-		     "ARM_FEATURE_EL2",
-		     "ARM_FEATURE_EL3",
-		     "float_flag_invalid",
-		     "float_flag_divbyzero",
-		     "float_flag_overflow",
-		     "float_flag_underflow",
-		     "float_flag_output_denormal",
-		     "float_flag_inexact",
-		     "float_flag_input_denormal"};
+Names enumerators = {
+	"CC_OP_EFLAGS",        "ARM_FEATURE_AARCH64",      "ARM_FEATURE_EL2",
+	"ARM_FEATURE_EL3",     "float_flag_invalid",       "float_flag_divbyzero",
+	"float_flag_overflow", "float_flag_underflow",     "float_flag_output_denormal",
+	"float_flag_inexact",  "float_flag_input_denormal"};
 
-Names globals = {"address_space_memory", "ram_list",  "cpus_queue|cpus",
+Names globals = {"address_space_memory", "ram_list",    "cpus_queue|cpus",
 		 "current_machine",      "kvm_allowed", "tcg_allowed"};
 Names global_prefixes = {"vmcoreinfo_state"};
 

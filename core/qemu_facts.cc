@@ -89,7 +89,8 @@ Result<StructLayout> QemuFacts::find_struct(std::string_view name) const
 		return undeclared("struct " + std::string(name));
 	if (!it->second)
 		return no_struct(name);
-	return StructLayout(it->first, it->second->name, it->second->size, it->second->fields, this);
+	return StructLayout(it->first, it->second->name, it->second->size, it->second->fields,
+			    this);
 }
 
 Result<StructLayout> QemuFacts::find_struct(std::initializer_list<std::string_view> names) const
@@ -101,7 +102,8 @@ Result<StructLayout> QemuFacts::find_struct(std::initializer_list<std::string_vi
 	note_match("struct " + key + ": " + (it->second ? it->second->name : "none"));
 	if (!it->second)
 		return no_struct(join_names(names, " or "));
-	return StructLayout(it->first, it->second->name, it->second->size, it->second->fields, this);
+	return StructLayout(it->first, it->second->name, it->second->size, it->second->fields,
+			    this);
 }
 
 Result<int64_t> QemuFacts::enumerator(std::string_view name) const

@@ -90,7 +90,8 @@ Result<uint64_t> StructReader::read_int128(uint64_t base, const Field &f) const
 	// little-endian host.
 	if (load_le<uint64_t>(buf + 8) != 0)
 		return make_error(ErrorCode::bad_structure, core_.path(),
-				  f.path + " at " + hex(base + f.offset) + " does not fit in 64 bits",
+				  f.path + " at " + hex(base + f.offset) +
+					  " does not fit in 64 bits",
 				  base + f.offset);
 	return load_le<uint64_t>(buf);
 }

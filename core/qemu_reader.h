@@ -18,7 +18,9 @@ namespace vmcorefs {
 
 class StructReader {
 public:
-	StructReader(const ProcessCore &core, const QemuFacts &facts) : core_(core), facts_(facts) {}
+	StructReader(const ProcessCore &core, const QemuFacts &facts) : core_(core), facts_(facts)
+	{
+	}
 
 	const ProcessCore &core() const { return core_; }
 	const QemuFacts &facts() const { return facts_; }
@@ -61,9 +63,12 @@ private:
 
 class QemuReader : public StructReader {
 public:
-	// load_bias: where QEMU's executable is loaded in the core (the globals' offsets are from it).
+	// load_bias: where QEMU's executable is loaded in the core (the globals' offsets are from
+	// it).
 	QemuReader(const ProcessCore &core, const QemuFacts &facts, uint64_t load_bias)
-		: StructReader(core, facts), load_bias_(load_bias) {}
+		: StructReader(core, facts), load_bias_(load_bias)
+	{
+	}
 
 	// Address of a global variable; error not_qemu when the executable has no such symbol.
 	Result<uint64_t> global(std::string_view name) const { return global({name}); }

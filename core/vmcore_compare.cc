@@ -82,21 +82,22 @@ void compare_load(const VmcoreLoad &ref, const VmcoreView &reference, const Vmco
 	}
 	if (!first)
 		return;
-	result.differences.push_back(format(
-		"memory 0x%016" PRIx64 "-0x%016" PRIx64 ": first differing page at 0x%" PRIx64
-		" (%" PRIu64 " pages differ, %" PRIu64 " pages missing from %s)",
-		ref.paddr, ref.paddr + ref.filesz, *first, differing, missing, ours.name().c_str()));
+	result.differences.push_back(format("memory 0x%016" PRIx64 "-0x%016" PRIx64
+					    ": first differing page at 0x%" PRIx64 " (%" PRIu64
+					    " pages differ, %" PRIu64 " pages missing from %s)",
+					    ref.paddr, ref.paddr + ref.filesz, *first, differing,
+					    missing, ours.name().c_str()));
 }
 
 void compare_memory(const VmcoreView &ours, const VmcoreView &reference, CompareResult &result)
 {
 	auto refs = physical_loads(reference);
 	auto mine = physical_loads(ours);
-	bool same_list = refs.size() == mine.size() &&
-			 std::equal(refs.begin(), refs.end(), mine.begin(), [](auto &a, auto &b) {
-				 return a.paddr == b.paddr && a.filesz == b.filesz &&
-					a.memsz == b.memsz;
-			 });
+	bool same_list =
+		refs.size() == mine.size() &&
+		std::equal(refs.begin(), refs.end(), mine.begin(), [](auto &a, auto &b) {
+			return a.paddr == b.paddr && a.filesz == b.filesz && a.memsz == b.memsz;
+		});
 	if (!same_list)
 		result.differences.push_back("PT_LOADs differ: reference" + describe(refs) +
 					     "; vmcorefs" + describe(mine));
@@ -105,7 +106,8 @@ void compare_memory(const VmcoreView &ours, const VmcoreView &reference, Compare
 		compare_load(ref, reference, ours, mine, result);
 		bytes += ref.filesz;
 	}
-	result.summary.push_back(format("memory: %zu segments, %" PRIu64 " MiB compared page by page",
+	result.summary.push_back(format("memory: %zu segments, %" PRIu64
+					" MiB compared page by page",
 					refs.size(), bytes >> 20));
 }
 
@@ -114,19 +116,19 @@ void compare_notes(const VmcoreView &ours, const VmcoreView &reference, CompareR
 	const auto &a = ours.notes();
 	const auto &b = reference.notes();
 	if (a.size() != b.size())
-		result.differences.push_back(format("notes: vmcorefs has %zu, reference has %zu",
-						    a.size(), b.size()));
+		result.differences.push_back(
+			format("notes: vmcorefs has %zu, reference has %zu", a.size(), b.size()));
 	for (size_t i = 0; i < std::min(a.size(), b.size()); i++) {
 		if (a[i].name != b[i].name || a[i].type != b[i].type) {
-			result.differences.push_back(format(
-				"note %zu: vmcorefs has %s/%u, reference has %s/%u", i,
-				a[i].name.c_str(), a[i].type, b[i].name.c_str(), b[i].type));
+			result.differences.push_back(
+				format("note %zu: vmcorefs has %s/%u, reference has %s/%u", i,
+				       a[i].name.c_str(), a[i].type, b[i].name.c_str(), b[i].type));
 			continue;
 		}
 		for (const auto &line : diff_note_fields(a[i], b[i]))
-			result.differences.push_back(format("note %zu (%s/%u): ", i, a[i].name.c_str(),
-							    a[i].type) +
-						     line);
+			result.differences.push_back(
+				format("note %zu (%s/%u): ", i, a[i].name.c_str(), a[i].type) +
+				line);
 	}
 	result.summary.push_back(format("notes: %zu compared", std::min(a.size(), b.size())));
 }

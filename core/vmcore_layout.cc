@@ -37,8 +37,8 @@ struct ProgramHeader {
 // Where the parts of guest.vmcore go.
 struct Geometry {
 	ClassSizes sizes = elf64_sizes;
-	uint64_t phnum = 0;         // program headers, PT_NOTE included
-	uint64_t shdr_offset = 0;   // 0: no section header
+	uint64_t phnum = 0;       // program headers, PT_NOTE included
+	uint64_t shdr_offset = 0; // 0: no section header
 	uint64_t notes_offset = 0;
 	uint64_t memory_offset = 0; // also the size of the generated prefix
 };
@@ -184,7 +184,7 @@ void write_program_header(std::byte *at, const ProgramHeader &h, bool wide)
 	w.word(h.offset).word(h.vaddr).word(h.paddr).word(h.size).word(h.size);
 	if (!wide)
 		w.put<uint32_t>(0); // p_flags
-	w.word(0); // p_align
+	w.word(0);                  // p_align
 }
 
 // Section header 0 of a PN_XNUM file: all zero but sh_info, the real program header count.

@@ -38,14 +38,13 @@ Result<VmcoreView> VmcoreView::parse(const MappedFile &file)
 }
 
 // A field of an ELF structure of either class, at `at`, widened to 64 bits.
-#define ELF_FIELD(at, Struct, member) \
+#define ELF_FIELD(at, Struct, member)                                                              \
 	static_cast<uint64_t>(load_le<decltype(Struct::member)>((at) + offsetof(Struct, member)))
 
 Result<void> VmcoreView::parse_headers()
 {
 	std::byte eh[sizeof(Elf64_Ehdr)] = {};
-	if (size_ < sizeof(Elf32_Ehdr) ||
-	    !read(0, eh, std::min<uint64_t>(size_, sizeof eh)).ok() ||
+	if (size_ < sizeof(Elf32_Ehdr) || !read(0, eh, std::min<uint64_t>(size_, sizeof eh)).ok() ||
 	    std::memcmp(eh, ELFMAG, SELFMAG))
 		return make_error(ErrorCode::not_elf, name_, "not an ELF file");
 	class_ = static_cast<uint8_t>(eh[EI_CLASS]);
@@ -74,7 +73,8 @@ Result<void> VmcoreView::parse_headers_of(const std::byte *eh)
 		phnum = ELF_FIELD(sh, Shdr, sh_info);
 	}
 	if (phnum > max_phnum || phoff > size_ || phnum * sizeof(Phdr) > size_ - phoff)
-		return make_error(ErrorCode::corrupt, name_, "program headers do not fit in the file");
+		return make_error(ErrorCode::corrupt, name_,
+				  "program headers do not fit in the file");
 	std::vector<std::byte> ph(phnum * sizeof(Phdr));
 	VMCOREFS_TRY(read(phoff, ph.data(), ph.size()));
 	for (uint64_t i = 0; i < phnum; i++) {
@@ -84,7 +84,8 @@ Result<void> VmcoreView::parse_headers_of(const std::byte *eh)
 			     ELF_FIELD(p, Phdr, p_memsz)};
 		if (l.offset > size_ || l.filesz > size_ - l.offset)
 			return make_error(ErrorCode::truncated, name_,
-					  "segment " + std::to_string(i) + " ends past the end of the file",
+					  "segment " + std::to_string(i) +
+						  " ends past the end of the file",
 					  l.offset);
 		uint64_t type = ELF_FIELD(p, Phdr, p_type);
 		if (type == PT_LOAD)
@@ -107,7 +108,9 @@ Result<void> VmcoreView::parse_notes(uint64_t offset, uint64_t size)
 	if (!notes)
 		return notes.take_error();
 	for (const ElfNote &note : *notes)
-		notes_.push_back({std::string(note.name), note.type, {note.desc.begin(), note.desc.end()},
+		notes_.push_back({std::string(note.name),
+				  note.type,
+				  {note.desc.begin(), note.desc.end()},
 				  offset + note.offset});
 	return {};
 }
@@ -125,18 +128,19 @@ Result<void> read_served(const ExtentTable &table, const MemorySource &core, uin
 		std::byte *into = out + (piece.offset - offset);
 		switch (piece.source) {
 		case Extent::Source::generated:
-			std::memcpy(into, table.generated().data() + piece.source_offset, piece.length);
+			std::memcpy(into, table.generated().data() + piece.source_offset,
+				    piece.length);
 			return true;
 		case Extent::Source::core:
 			if (piece.source_offset > core.size() ||
 			    piece.length > core.size() - piece.source_offset)
 				result = make_error(ErrorCode::truncated, core.path(),
-						    "core ends before the data", piece.source_offset);
+						    "core ends before the data",
+						    piece.source_offset);
 			else
 				result = core.read(piece.source_offset, into, piece.length);
 			return result.ok();
-		case Extent::Source::absent:
-			break;
+		case Extent::Source::absent: break;
 		}
 		result = make_error(ErrorCode::absent, core.path(), "memory absent from the core",
 				    piece.offset);

@@ -31,7 +31,8 @@ std::vector<std::byte> first_note(std::vector<std::byte> buf)
 	if (!note || load_le<uint32_t>(buf.data()) != sizeof note_name || note->name != note_name ||
 	    note->desc.size() > max_guest_note_size)
 		return {};
-	uint64_t desc_end = static_cast<uint64_t>(note->desc.data() - buf.data()) + note->desc.size();
+	uint64_t desc_end =
+		static_cast<uint64_t>(note->desc.data() - buf.data()) + note->desc.size();
 	if (((desc_end + 3) & ~uint64_t{3}) > buf.size()) // its padding too, as dump.c reads it
 		return {};
 	buf.resize(note->size);
@@ -96,7 +97,8 @@ Result<Vmcoreinfo> from_device(QemuReader &r, const GuestMemoryMap &map)
 				  "the guest never wrote to the vmcoreinfo device (is its "
 				  "qemu_fw_cfg driver loaded?)");
 	if (*size < note_header_size || *size > max_guest_note_size)
-		return make_error(ErrorCode::corrupt, "", "the vmcoreinfo device's size is invalid");
+		return make_error(ErrorCode::corrupt, "",
+				  "the vmcoreinfo device's size is invalid");
 	if (*format != 1)
 		return make_error(ErrorCode::unsupported, "",
 				  "the vmcoreinfo device's format is not ELF");
@@ -121,8 +123,8 @@ bool looks_like_note(std::span<const std::byte> start, uint64_t available)
 	const std::byte *page = start.data();
 	uint32_t namesz = load_le<uint32_t>(page), type = load_le<uint32_t>(page + 8);
 	uint32_t descsz = load_le<uint32_t>(page + 4);
-	return namesz == sizeof note_name && type == 0 && descsz > 0 &&
-	       descsz <= available - 24 && !std::memcmp(page + 12, note_name, sizeof note_name) &&
+	return namesz == sizeof note_name && type == 0 && descsz > 0 && descsz <= available - 24 &&
+	       !std::memcmp(page + 12, note_name, sizeof note_name) &&
 	       !std::memcmp(page + 24, first_key, sizeof first_key - 1);
 }
 
@@ -142,8 +144,8 @@ std::optional<Vmcoreinfo> note_in_page(QemuReader &r, const GuestMemoryMap &map,
 	return out;
 }
 
-std::optional<Vmcoreinfo> scan_guest_ram(QemuReader &r, const GuestMemoryMap &map,
-					 uint64_t limit, VmcoreinfoScan &scan)
+std::optional<Vmcoreinfo> scan_guest_ram(QemuReader &r, const GuestMemoryMap &map, uint64_t limit,
+					 VmcoreinfoScan &scan)
 {
 	std::optional<Vmcoreinfo> found;
 	scan = scan_guest_pages(r.core().source(), map, note_probe_size, limit,
@@ -175,13 +177,15 @@ Vmcoreinfo find_vmcoreinfo(QemuReader &r, const GuestMemoryMap &map, uint64_t sc
 				   ")");
 		return *scanned;
 	}
-	std::string where = scan.limit_reached
-				    ? "in the " + mib(scan.examined) +
-					      " of guest RAM scanned (--vmcoreinfo-scan=all scans it all)"
-				    : "in guest RAM";
+	std::string where =
+		scan.limit_reached
+			? "in the " + mib(scan.examined) +
+				  " of guest RAM scanned (--vmcoreinfo-scan=all scans it all)"
+			: "in guest RAM";
 	warnings.push_back("no VMCOREINFO: " + device.error().message + ", and none was found " +
-			   where + "; crash needs --kaslr for a KASLR kernel and drgn cannot read the "
-				   "vmcore");
+			   where +
+			   "; crash needs --kaslr for a KASLR kernel and drgn cannot read the "
+			   "vmcore");
 	return {};
 }
 

@@ -99,14 +99,17 @@ private:
 			FileRun run = runs_.at(pos);
 			uint64_t stop = std::min(run.end, core_end);
 			if (!run.hole) {
-				// One request for the run's part of the window rather than a fault per page;
-				// a process's memory has no page cache to fill and answers ESPIPE.
+				// One request for the run's part of the window rather than a fault
+				// per page; a process's memory has no page cache to fill and
+				// answers ESPIPE.
 				posix_fadvise(source_.fd(), static_cast<off_t>(pos),
 					      static_cast<off_t>(stop - pos), POSIX_FADV_WILLNEED);
-				uint64_t page = ((pos + skew + page_size - 1) & ~(page_size - 1)) - skew;
+				uint64_t page =
+					((pos + skew + page_size - 1) & ~(page_size - 1)) - skew;
 				for (; page < stop; page += page_size) {
 					examined_ += page_size;
-					size_t length = std::min<uint64_t>(probe_.size(), chunk_core_end - page);
+					size_t length = std::min<uint64_t>(probe_.size(),
+									   chunk_core_end - page);
 					if (!source_.read(page, probe_.data(), length))
 						return true;
 					uint64_t paddr = chunk.guest + (page - chunk.core_offset);

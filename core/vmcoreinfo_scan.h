@@ -1,7 +1,8 @@
 // Where to look for the guest kernel's VMCOREINFO note in guest RAM when no vmcoreinfo device says
 // where it is, in what order, and how far. Each page of data looked at costs a read of the core,
 // and a busy guest's RAM is mostly data, so the scan starts where the note is likely and stops at a
-// limit rather than reading RAM from the bottom up (see vmcoreinfo_scan.cc for where Linux puts it).
+// limit rather than reading RAM from the bottom up (see vmcoreinfo_scan.cc for where Linux puts
+// it).
 #pragma once
 
 #include <cstddef>

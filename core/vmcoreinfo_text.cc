@@ -19,8 +19,7 @@ std::optional<std::string> vmcoreinfo_value(const std::string &text, const std::
 	return std::nullopt;
 }
 
-std::optional<uint64_t> vmcoreinfo_number(const std::string &text, const std::string &key,
-					  int base)
+std::optional<uint64_t> vmcoreinfo_number(const std::string &text, const std::string &key, int base)
 {
 	auto value = vmcoreinfo_value(text, key);
 	if (!value || value->empty())

@@ -26,7 +26,9 @@ public:
 		auto state = reader.layout("QEMUCPUState");
 		X86Notes notes =
 			build_x86_notes(*cpus, state ? state->size() : qemu_cpu_state_size);
-		CpuNotes out{notes.elf_machine, std::move(notes.bytes), {},
+		CpuNotes out{notes.elf_machine,
+			     std::move(notes.bytes),
+			     {},
 			     std::move(notes.warnings)};
 		for (const auto &cpu : cpus->cpus)
 			out.vcpus.push_back({cpu.cpu_index, cpu.current});

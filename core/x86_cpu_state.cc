@@ -28,14 +28,25 @@ Result<void> look_up_env(QemuReader &r, CpuFields &f)
 	auto seg = r.layout("SegmentCache");
 	if (!env || !seg)
 		return env ? seg.take_error() : env.take_error();
-	VMCOREFS_TRY(env->fields({{"regs", &f.regs}, {"eip", &f.eip}, {"eflags", &f.eflags},
-				  {"cc_src", &f.cc_src}, {"cc_op", &f.cc_op}, {"df", &f.df},
-				  {"hflags", &f.hflags}, {"segs", &f.segs}, {"ldt", &f.ldt},
-				  {"tr", &f.tr}, {"gdt", &f.gdt}, {"idt", &f.idt}, {"cr", &f.cr}}));
+	VMCOREFS_TRY(env->fields({{"regs", &f.regs},
+				  {"eip", &f.eip},
+				  {"eflags", &f.eflags},
+				  {"cc_src", &f.cc_src},
+				  {"cc_op", &f.cc_op},
+				  {"df", &f.df},
+				  {"hflags", &f.hflags},
+				  {"segs", &f.segs},
+				  {"ldt", &f.ldt},
+				  {"tr", &f.tr},
+				  {"gdt", &f.gdt},
+				  {"idt", &f.idt},
+				  {"cr", &f.cr}}));
 	if (auto k = env->field({"kernelgsbase"})) // TARGET_X86_64 builds only
 		f.kernelgsbase = *k;
-	VMCOREFS_TRY(seg->fields({{"selector", &f.segment.selector}, {"base", &f.segment.base},
-				  {"limit", &f.segment.limit}, {"flags", &f.segment.flags}}));
+	VMCOREFS_TRY(seg->fields({{"selector", &f.segment.selector},
+				  {"base", &f.segment.base},
+				  {"limit", &f.segment.limit},
+				  {"flags", &f.segment.flags}}));
 	f.segment.stride = seg->size();
 	if (auto v = r.facts().enumerator("CC_OP_EFLAGS"))
 		f.cc_op_eflags = *v;
@@ -129,8 +140,8 @@ Result<void> fold_lazy_flags(QemuReader &r, const CpuFields &f, uint64_t env, X8
 		return {};
 	}
 	bool down = static_cast<int32_t>(*df) < 0;
-	s.eflags = (s.eflags & ~(arithmetic_flags | direction_flag)) | (*cc_src & arithmetic_flags) |
-		   (down ? direction_flag : 0);
+	s.eflags = (s.eflags & ~(arithmetic_flags | direction_flag)) |
+		   (*cc_src & arithmetic_flags) | (down ? direction_flag : 0);
 	return {};
 }
 

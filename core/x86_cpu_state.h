@@ -28,7 +28,7 @@ struct X86CpuState {
 	uint64_t cr[5] = {};
 	uint64_t kernel_gs_base = 0;
 	uint32_t hflags = 0;
-	bool current = true;        // false: the registers are stale, for stale_reason
+	bool current = true; // false: the registers are stale, for stale_reason
 	std::string stale_reason;
 	bool flags_uncertain = false; // TCG vCPU stopped inside generated code with lazy flags
 };

@@ -26,7 +26,8 @@ public:
 			if (name != f.name || f.offset + f.size > desc_.size())
 				continue;
 			if (f.size == 4)
-				store_le<uint32_t>(desc_.data() + f.offset, static_cast<uint32_t>(value));
+				store_le<uint32_t>(desc_.data() + f.offset,
+						   static_cast<uint32_t>(value));
 			else
 				store_le<uint64_t>(desc_.data() + f.offset, value);
 			return;
@@ -68,7 +69,8 @@ std::vector<std::byte> i386_prstatus(const X86CpuState &s)
 		store_le<uint32_t>(regs + 4 * i, static_cast<uint32_t>(s.regs[order[i]]));
 	const int selectors[] = {ds, es, fs, gs};
 	for (int i = 0; i < 4; i++)
-		store_le<uint16_t>(regs + 28 + 4 * i, static_cast<uint16_t>(s.segs[selectors[i]].selector));
+		store_le<uint16_t>(regs + 28 + 4 * i,
+				   static_cast<uint16_t>(s.segs[selectors[i]].selector));
 	store_le<uint32_t>(regs + 48, static_cast<uint32_t>(s.rip));
 	store_le<uint16_t>(regs + 52, static_cast<uint16_t>(s.segs[cs].selector));
 	store_le<uint32_t>(regs + 56, static_cast<uint32_t>(s.eflags));

@@ -108,8 +108,14 @@ bool apply_option(int c, Options &o)
 	case 'd': o.debug = o.foreground = true; break;
 	case 'o': o.fuse_options.emplace_back(optarg); break;
 	case opt_info: o.mode = Mode::info; break;
-	case opt_extract: o.mode = Mode::extract; o.extract_path = optarg; break;
-	case opt_compare: o.mode = Mode::compare; o.compare_path = optarg; break;
+	case opt_extract:
+		o.mode = Mode::extract;
+		o.extract_path = optarg;
+		break;
+	case opt_compare:
+		o.mode = Mode::compare;
+		o.compare_path = optarg;
+		break;
 	case opt_debuginfo: o.load.debuginfo = optarg; break;
 	case opt_executable: o.load.executable = optarg; break;
 	case opt_debug_file_directory: o.load.debug_dirs.emplace_back(optarg); break;
@@ -120,8 +126,13 @@ bool apply_option(int c, Options &o)
 	case opt_json: o.json = true; break;
 	case opt_readahead: o.readahead_kib = parse_readahead(optarg); break;
 	case opt_profile: o.load.profile = optarg; break;
-	case opt_write_profile: o.mode = Mode::write_profile; o.profile_path = optarg; break;
-	case opt_vmcoreinfo_scan: o.load.vmcoreinfo_scan_limit = parse_vmcoreinfo_scan(optarg); break;
+	case opt_write_profile:
+		o.mode = Mode::write_profile;
+		o.profile_path = optarg;
+		break;
+	case opt_vmcoreinfo_scan:
+		o.load.vmcoreinfo_scan_limit = parse_vmcoreinfo_scan(optarg);
+		break;
 	default: return false;
 	}
 	return true;
@@ -160,11 +171,13 @@ Result<Options> parse_command_line(int argc, char **argv)
 					   "'");
 		if (c == opt_readahead && !o.readahead_kib)
 			return usage_error("--readahead needs a size in KiB from 0 to " +
-					   std::to_string(max_readahead_kib) + ", not '" + optarg + "'");
+					   std::to_string(max_readahead_kib) + ", not '" + optarg +
+					   "'");
 		if (c == opt_vmcoreinfo_scan && !o.load.vmcoreinfo_scan_limit)
-			return usage_error(std::string("--vmcoreinfo-scan needs a size in MiB above 0 "
-						       "or 'all', not '") +
-					   optarg + "'");
+			return usage_error(
+				std::string("--vmcoreinfo-scan needs a size in MiB above 0 "
+					    "or 'all', not '") +
+				optarg + "'");
 	}
 	if (o.mode == Mode::help || o.mode == Mode::version)
 		return o;

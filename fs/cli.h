@@ -17,14 +17,14 @@ struct Options {
 	Mode mode = Mode::mount;
 	LoadOptions load;
 	std::string mountpoint;
-	std::string extract_path; // --extract=FILE
-	std::string compare_path; // --compare=REF.vmcore
-	std::string profile_path; // --write-profile=FILE
-	std::string cache_dir;    // --cache-dir: where compressed cores are decompressed
-	bool foreground = false;  // -f
-	bool debug = false;       // -d: FUSE debug output, implies -f
-	bool verbose = false;     // -v
-	bool json = false;        // --json: --info prints info.json
+	std::string extract_path;    // --extract=FILE
+	std::string compare_path;    // --compare=REF.vmcore
+	std::string profile_path;    // --write-profile=FILE
+	std::string cache_dir;       // --cache-dir: where compressed cores are decompressed
+	bool foreground = false;     // -f
+	bool debug = false;          // -d: FUSE debug output, implies -f
+	bool verbose = false;        // -v
+	bool json = false;           // --json: --info prints info.json
 	bool world_readable = false; // --world-readable
 	bool freeze = false;         // --freeze: hold every thread of the --pid process
 	std::optional<unsigned> readahead_kib; // --readahead=KIB

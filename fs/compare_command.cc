@@ -23,11 +23,10 @@ int run_compare(const Options &options)
 	if (!table)
 		return fail(table.error());
 	const MemorySource &core = guest->core->source();
-	auto ours = VmcoreView::parse(
-		"guest.vmcore", table->size(),
-		[&](uint64_t offset, void *dst, size_t length) {
-			return read_served(*table, core, offset, dst, length);
-		});
+	auto ours = VmcoreView::parse("guest.vmcore", table->size(),
+				      [&](uint64_t offset, void *dst, size_t length) {
+					      return read_served(*table, core, offset, dst, length);
+				      });
 	if (!ours)
 		return fail(ours.error());
 

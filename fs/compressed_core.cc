@@ -15,7 +15,10 @@ namespace {
 
 volatile std::sig_atomic_t caught_signal = 0;
 
-void note_signal(int sig) { caught_signal = sig; }
+void note_signal(int sig)
+{
+	caught_signal = sig;
+}
 
 // While it lives, SIGINT, SIGTERM and SIGHUP only set caught_signal, so that the decompression
 // can stop and clean up; signals the caller ignores stay ignored. Afterwards, a signal that came
@@ -51,7 +54,10 @@ private:
 	struct sigaction old_[std::size(signals_)];
 };
 
-std::string base_name(const std::string &path) { return path.substr(path.rfind('/') + 1); }
+std::string base_name(const std::string &path)
+{
+	return path.substr(path.rfind('/') + 1);
+}
 
 } // namespace
 

@@ -35,7 +35,7 @@ struct Copy {
 	const MemorySource &core;
 	const Output &out;
 	ProgressBar &progress;
-	uint64_t total; // bytes of the whole file, for the progress bar
+	uint64_t total;          // bytes of the whole file, for the progress bar
 	bool kernel_copy = true; // copy_file_range until the kernel declines
 	std::vector<std::byte> buffer;
 };
@@ -64,8 +64,7 @@ Result<size_t> copy_some(Copy &c, uint64_t from, uint64_t to, size_t length)
 		if (n >= 0)
 			return static_cast<size_t>(n);
 		if (errno != EXDEV && errno != EINVAL && errno != ENOSYS && errno != EOPNOTSUPP)
-			return make_io_error(c.core.path(), "cannot copy to " + c.out.path,
-					     errno);
+			return make_io_error(c.core.path(), "cannot copy to " + c.out.path, errno);
 		c.kernel_copy = false; // e.g. another file system type: copy by hand from now on
 	}
 	c.buffer.resize(buffer_size);
@@ -117,10 +116,8 @@ Result<void> copy_extent(Copy &c, const ExtentTable &table, const Extent &e)
 	case Extent::Source::generated:
 		return write_all(c.out, table.generated().data() + e.source_offset, e.length,
 				 e.offset);
-	case Extent::Source::core:
-		return copy_core_extent(c, e);
-	case Extent::Source::absent:
-		break;
+	case Extent::Source::core: return copy_core_extent(c, e);
+	case Extent::Source::absent: break;
 	}
 	return make_error(ErrorCode::absent, c.core.path(), "guest.vmcore would hold absent memory",
 			  e.offset);

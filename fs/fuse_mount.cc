@@ -3,14 +3,14 @@
 #include <algorithm>
 #include <cerrno>
 #include <climits>
-#include <cstdlib>
 #include <cstdio>
+#include <cstdlib>
 #include <fcntl.h>
 #include <fuse_lowlevel.h>
-#include <sys/stat.h>
-#include <sys/sysmacros.h>
 #include <optional>
 #include <string_view>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <thread>
 
 #include "log.h"
@@ -22,8 +22,8 @@ namespace {
 
 std::vector<std::string> session_arguments(const MountSettings &settings)
 {
-	std::vector<std::string> args = {
-		"vmcorefs", "-o", "ro,default_permissions,fsname=vmcorefs,subtype=vmcorefs"};
+	std::vector<std::string> args = {"vmcorefs", "-o",
+					 "ro,default_permissions,fsname=vmcorefs,subtype=vmcorefs"};
 	for (const std::string &option : settings.fuse_options) {
 		args.push_back("-o");
 		args.push_back(option);
@@ -118,8 +118,8 @@ Error mount_error(const std::string &path, const std::string &what, const std::s
 
 } // namespace
 
-Result<std::unique_ptr<FuseMount>>
-FuseMount::mount(const FileTree &tree, const MemorySource &core, const MountSettings &settings)
+Result<std::unique_ptr<FuseMount>> FuseMount::mount(const FileTree &tree, const MemorySource &core,
+						    const MountSettings &settings)
 {
 	// Absolute, because a daemon works from "/" and unmounts by path.
 	char *real = realpath(settings.mountpoint.c_str(), nullptr);
@@ -137,13 +137,15 @@ FuseMount::mount(const FileTree &tree, const MemorySource &core, const MountSett
 	// libfuse fails INIT, and so the daemon, unless init() asks for the max_read of the mount
 	// options: it is taken from there (libfuse has checked that it is a number).
 	if (auto max_read = fuse_option(settings.fuse_options, "max_read"))
-		m->context_.max_read = static_cast<unsigned>(std::strtoul(max_read->c_str(), nullptr, 0));
+		m->context_.max_read =
+			static_cast<unsigned>(std::strtoul(max_read->c_str(), nullptr, 0));
 	VMCOREFS_TRY(check_not_mounted(m->mountpoint_));
 	// libfuse and fusermount3 say why they fail on stderr: that becomes our one line.
 	StderrCapture capture;
 	m->session_ = new_session(settings, &m->context_);
 	if (!m->session_) { // a bad -o option, say
-		Error e = mount_error("", "cannot start a FUSE session", one_line(capture.finish()));
+		Error e =
+			mount_error("", "cannot start a FUSE session", one_line(capture.finish()));
 		e.code = ErrorCode::usage;
 		return e;
 	}

@@ -21,7 +21,7 @@ struct MountSettings {
 	std::string mountpoint;
 	std::vector<std::string> fuse_options; // -o values from the user, e.g. "allow_other"
 	bool debug = false;                    // libfuse's request trace on stderr
-	bool world_readable = false;           // --world-readable: files 0444 whatever the core's mode
+	bool world_readable = false; // --world-readable: files 0444 whatever the core's mode
 	unsigned readahead_kib = default_readahead_kib; // --readahead (mount_readahead.h)
 	bool readahead_given = false; // the user chose it: say so when it cannot be set
 };

@@ -49,8 +49,8 @@ struct stat attributes(const ServeContext &ctx, uint64_t ino, const Node &node)
 		// Whoever may read the files may list and enter the directories.
 		st.st_mode = S_IFDIR | ctx.file_mode | (ctx.file_mode >> 2);
 		auto is_directory = [&](uint64_t c) { return ctx.tree->node(c)->directory; };
-		st.st_nlink = 2 + std::count_if(node.children.begin(), node.children.end(),
-						is_directory);
+		st.st_nlink =
+			2 + std::count_if(node.children.begin(), node.children.end(), is_directory);
 	} else {
 		st.st_mode = S_IFREG | ctx.file_mode;
 		st.st_nlink = 1;
@@ -113,7 +113,7 @@ void do_open(fuse_req_t req, fuse_ino_t ino, fuse_file_info *fi)
 		fi->direct_io = 1; // every read asks the live process: no page cache
 	else
 		fi->keep_cache = 1; // the bytes never change: a second open reads the page cache
-	fi->noflush = 1;    // nothing to flush on close
+	fi->noflush = 1;            // nothing to flush on close
 	fuse_reply_open(req, fi);
 }
 
@@ -223,9 +223,10 @@ void add_core_pieces(const ServeContext &ctx, uint64_t source, size_t length,
 		if (run.hole)
 			part = std::min(part, sizeof zeros);
 		// No mapping (a live process): reply_copied reads these pieces.
-		const std::byte *data = run.hole		   ? zeros
-					: ctx.core->bytes().empty() ? nullptr
-								    : ctx.core->bytes().data() + source;
+		const std::byte *data = run.hole ? zeros
+					: ctx.core->bytes().empty()
+						? nullptr
+						: ctx.core->bytes().data() + source;
 		pieces.push_back({data, part, !run.hole, source});
 		source += part;
 	}
@@ -246,8 +247,7 @@ bool collect_pieces(const ServeContext &ctx, const ExtentTable &table, uint64_t 
 		case Extent::Source::core:
 			add_core_pieces(ctx, piece.source_offset, length, pieces);
 			return true;
-		case Extent::Source::absent:
-			break;
+		case Extent::Source::absent: break;
 		}
 		return false;
 	});
@@ -304,9 +304,9 @@ void do_read(fuse_req_t req, fuse_ino_t, size_t size, off_t offset, fuse_file_in
 	iov.clear();
 	for (const ReplyPiece &piece : pieces)
 		iov.push_back({const_cast<std::byte *>(piece.data), piece.length});
-	// The kernel copies from the mapping inside writev. If the core shrank since the check, that
-	// copy faults: writev fails with EFAULT (no SIGBUS here) and the kernel fails the READ with
-	// EIO itself; the check then logs why.
+	// The kernel copies from the mapping inside writev. If the core shrank since the check,
+	// that copy faults: writev fails with EFAULT (no SIGBUS here) and the kernel fails the READ
+	// with EIO itself; the check then logs why.
 	if (fuse_reply_iov(req, iov.data(), static_cast<int>(iov.size())) == -EFAULT)
 		core_changed_errno(ctx);
 }
@@ -349,14 +349,16 @@ void do_statfs(fuse_req_t req, fuse_ino_t)
 	fuse_reply_statfs(req, &st);
 }
 
-void read_only(fuse_req_t req) { fuse_reply_err(req, EROFS); }
+void read_only(fuse_req_t req)
+{
+	fuse_reply_err(req, EROFS);
+}
 
 // The FUSE boundary. An exception (std::bad_alloc, in practice) must not unwind into libfuse's C
 // code, which would end the daemon and leave a dead mount: the request fails with EIO instead,
 // and the log says why. Every callback here replies last, so a throw means no reply was sent.
 template <auto operation> struct Guarded;
-template <typename... Args, void (*operation)(fuse_req_t, Args...)>
-struct Guarded<operation> {
+template <typename... Args, void (*operation)(fuse_req_t, Args...)> struct Guarded<operation> {
 	static void call(fuse_req_t req, Args... args) noexcept
 	{
 		try {

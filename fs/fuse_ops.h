@@ -20,7 +20,7 @@ struct ServeContext {
 	// Permission bits of every file (directories add x where they have r), the core's read
 	// bits unless the user asked for more; owner and times are the core's.
 	mode_t file_mode = 0444;
-	unsigned max_read = 0; // -o max_read, which init() must repeat; 0: none given
+	unsigned max_read = 0;      // -o max_read, which init() must repeat; 0: none given
 	unsigned max_readahead = 0; // bytes, init()'s answer (mount_readahead.h)
 	// Set, for good, by the first request that finds the core changed since it was mounted.
 	std::atomic<bool> core_changed = false;

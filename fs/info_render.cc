@@ -105,18 +105,20 @@ KernelFacts kernel_facts(const GuestMemoryMap &map, const KernelLog &log)
 std::string render_kernel(const GuestMemoryMap &map, const KernelLog &log)
 {
 	KernelFacts facts = kernel_facts(map, log);
-	std::string out = "kernel:      " + (facts.release ? printable(*facts.release) : "unknown") + "\n";
+	std::string out =
+		"kernel:      " + (facts.release ? printable(*facts.release) : "unknown") + "\n";
 	if (facts.crash_time) {
 		time_t t = static_cast<time_t>(*facts.crash_time);
 		struct tm utc;
 		char when[64];
-		if (gmtime_r(&t, &utc) && strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S UTC", &utc))
+		if (gmtime_r(&t, &utc) &&
+		    strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S UTC", &utc))
 			out += std::string("crash time:  ") + when + "\n";
 	}
 	if (facts.panic) {
 		out += "panic:       " + printable(facts.panic->line) + "\n";
-		out += "             logged " + log_seconds(facts.panic->ts_nsec) + " s after boot" +
-		       (facts.panic->before.empty() ? "\n" : ", after:\n");
+		out += "             logged " + log_seconds(facts.panic->ts_nsec) +
+		       " s after boot" + (facts.panic->before.empty() ? "\n" : ", after:\n");
 		for (const auto &line : facts.panic->before)
 			out += "               " + printable(line) + "\n";
 	} else if (!log.records.empty()) {
@@ -195,27 +197,44 @@ std::string render_info_json(const LoadedGuest &guest, const KernelLog &log)
 	out += "  \"accelerator\": " + json_string(map.accelerator) + ",\n";
 	out += format("  \"guest_arch\": \"%s\",\n", machine_name(map.elf_machine));
 	out += format("  \"vmcore_class\": \"%s\",\n", class_name(map.elf_class));
-	out += "  \"vcpus\": " + json_array(map.vcpus, [](const VcpuSummary &c) {
-		return format("{\"cpu_index\": %d, \"registers_current\": %s}", c.cpu_index,
-			      c.registers_current ? "true" : "false");
-	}) + ",\n";
+	out += "  \"vcpus\": " +
+	       json_array(map.vcpus,
+			  [](const VcpuSummary &c) {
+				  return format("{\"cpu_index\": %d, \"registers_current\": %s}",
+						c.cpu_index,
+						c.registers_current ? "true" : "false");
+			  }) +
+	       ",\n";
 	out += "  \"vmcoreinfo\": " + json_string(map.vmcoreinfo_source) + ",\n";
 	out += "  \"kernel\": " + json_kernel(map, log) + ",\n";
-	out += "  \"blocks\": " + json_array(map.blocks, [](const GuestBlock &b) {
-		return format("{\"start\": %" PRIu64 ", \"end\": %" PRIu64 ", \"host\": %" PRIu64 "}",
-			      b.start, b.end, b.host);
-	}) + ",\n";
-	out += "  \"absent\": " + json_array(map.absent, [](const AbsentRange &a) {
-		return format("{\"start\": %" PRIu64 ", \"end\": %" PRIu64 ", \"reason\": \"%s\"}",
-			      a.start, a.end, to_string(a.reason));
-	}) + ",\n";
-	out += "  \"ramblocks\": " + json_array(map.ramblocks, [](const RamBlockInfo &b) {
-		return "{\"idstr\": " + json_string(b.idstr) +
-		       format(", \"offset\": %" PRIu64 ", \"used_length\": %" PRIu64
-			      ", \"max_length\": %" PRIu64 ", \"host\": %" PRIu64
-			      ", \"in_core\": %" PRIu64 "}",
-			      b.offset, b.used_length, b.max_length, b.host, present_bytes(b));
-	}) + ",\n";
+	out += "  \"blocks\": " +
+	       json_array(map.blocks,
+			  [](const GuestBlock &b) {
+				  return format("{\"start\": %" PRIu64 ", \"end\": %" PRIu64
+						", \"host\": %" PRIu64 "}",
+						b.start, b.end, b.host);
+			  }) +
+	       ",\n";
+	out += "  \"absent\": " +
+	       json_array(map.absent,
+			  [](const AbsentRange &a) {
+				  return format("{\"start\": %" PRIu64 ", \"end\": %" PRIu64
+						", \"reason\": \"%s\"}",
+						a.start, a.end, to_string(a.reason));
+			  }) +
+	       ",\n";
+	out += "  \"ramblocks\": " +
+	       json_array(map.ramblocks,
+			  [](const RamBlockInfo &b) {
+				  return "{\"idstr\": " + json_string(b.idstr) +
+					 format(", \"offset\": %" PRIu64
+						", \"used_length\": %" PRIu64
+						", \"max_length\": %" PRIu64 ", \"host\": %" PRIu64
+						", \"in_core\": %" PRIu64 "}",
+						b.offset, b.used_length, b.max_length, b.host,
+						present_bytes(b));
+			  }) +
+	       ",\n";
 	out += "  \"warnings\": " + json_array(map.warnings, json_string) + "\n";
 	return out + "}\n";
 }

@@ -3,9 +3,9 @@
 
 #include "cli.h"
 #include "compressed_core.h"
-#include "output_file.h"
 #include "log.h"
 #include "mountpoint_check.h"
+#include "output_file.h"
 
 int main(int argc, char **argv)
 {
@@ -14,14 +14,9 @@ int main(int argc, char **argv)
 	if (!options)
 		return fail(options.error());
 	switch (options->mode) {
-	case Mode::help:
-		print_help("vmcorefs");
-		return exit_ok;
-	case Mode::version:
-		std::printf("vmcorefs " VMCOREFS_VERSION "\n");
-		return exit_ok;
-	default:
-		break;
+	case Mode::help: print_help("vmcorefs"); return exit_ok;
+	case Mode::version: std::printf("vmcorefs " VMCOREFS_VERSION "\n"); return exit_ok;
+	default: break;
 	}
 	// Before the long part (decompressing, loading debug info): a mount point that cannot be
 	// used, such as a dead daemon's, or an --extract target that must not be written, is
@@ -30,13 +25,15 @@ int main(int argc, char **argv)
 		if (auto usable = check_mountpoint(options->mountpoint); !usable)
 			return fail(usable.error());
 	const LoadOptions &load = options->load;
-	std::vector<std::string> inputs{load.core_path, load.executable, load.debuginfo, load.profile};
+	std::vector<std::string> inputs{load.core_path, load.executable, load.debuginfo,
+					load.profile};
 	if (options->mode == Mode::extract)
 		if (auto usable = check_output_target(options->extract_path, inputs, "--extract");
 		    !usable)
 			return fail(usable.error());
 	if (options->mode == Mode::write_profile)
-		if (auto usable = check_output_target(options->profile_path, inputs, "--write-profile");
+		if (auto usable =
+			    check_output_target(options->profile_path, inputs, "--write-profile");
 		    !usable)
 			return fail(usable.error());
 	if (!load.core_path.empty()) {
@@ -51,13 +48,9 @@ int main(int argc, char **argv)
 	if (!frozen)
 		return fail(frozen.error());
 	switch (options->mode) {
-	case Mode::info:
-		return run_info(*options);
-	case Mode::extract:
-		return run_extract(*options);
-	case Mode::write_profile:
-		return run_write_profile(*options);
-	default:
-		return run_compare(*options);
+	case Mode::info: return run_info(*options);
+	case Mode::extract: return run_extract(*options);
+	case Mode::write_profile: return run_write_profile(*options);
+	default: return run_compare(*options);
 	}
 }

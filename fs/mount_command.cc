@@ -29,14 +29,17 @@ int run_mount(const Options &options)
 	if (!guest)
 		return fail(guest.error());
 	auto report = std::make_shared<GuestReport>(*guest);
-	TreeTexts texts{[report] { return report->info(); }, [report] { return report->info_json(); },
+	TreeTexts texts{[report] { return report->info(); },
+			[report] { return report->info_json(); },
 			[report] { return report->dmesg(); }};
 	auto tree = FileTree::build(guest->map, guest->core->source(), std::move(texts));
 	if (!tree)
 		return fail(tree.error());
 	report_guest(*guest, tree->warnings());
 
-	MountSettings settings{options.mountpoint, options.fuse_options, options.debug,
+	MountSettings settings{options.mountpoint,
+			       options.fuse_options,
+			       options.debug,
 			       options.world_readable,
 			       options.readahead_kib.value_or(default_readahead_kib),
 			       options.readahead_kib.has_value()};

@@ -19,8 +19,8 @@ std::string unescape_octal(const std::string &field)
 	for (size_t i = 0; i < field.size(); ++i) {
 		if (field[i] == '\\' && i + 3 < field.size() && is_octal(field[i + 1]) &&
 		    is_octal(field[i + 2]) && is_octal(field[i + 3])) {
-			out += static_cast<char>((field[i + 1] - '0') * 64 + (field[i + 2] - '0') * 8 +
-						 (field[i + 3] - '0'));
+			out += static_cast<char>((field[i + 1] - '0') * 64 +
+						 (field[i + 2] - '0') * 8 + (field[i + 3] - '0'));
 			i += 3;
 		} else {
 			out += field[i];
@@ -58,8 +58,9 @@ Result<void> raise_mount_readahead(const std::string &mountpoint, unsigned kib)
 {
 	std::string device = mount_device(mountpoint);
 	if (device.empty())
-		return make_error(ErrorCode::io, mountpoint,
-				  "cannot set the readahead: the mount is not in /proc/self/mountinfo");
+		return make_error(
+			ErrorCode::io, mountpoint,
+			"cannot set the readahead: the mount is not in /proc/self/mountinfo");
 	std::string path = "/sys/class/bdi/" + device + "/read_ahead_kb";
 	unsigned current = 0;
 	if (!(std::ifstream(path) >> current))

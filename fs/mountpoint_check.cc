@@ -10,9 +10,9 @@ namespace {
 // The path as a shell word, quoted only when it needs to be.
 std::string shell_word(const std::string &s)
 {
-	bool plain = !s.empty() && s.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnop"
-						       "qrstuvwxyz0123456789_./+,:@%=-") ==
-						 std::string::npos;
+	bool plain = !s.empty() &&
+		     s.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnop"
+					 "qrstuvwxyz0123456789_./+,:@%=-") == std::string::npos;
 	if (plain)
 		return s;
 	std::string out = "'";

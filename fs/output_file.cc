@@ -41,7 +41,8 @@ std::vector<struct stat> identities(const std::vector<std::string> &inputs)
 } // namespace
 
 Result<OutputTarget> output_destination(const std::string &path,
-					const std::vector<struct stat> &inputs, std::string_view option)
+					const std::vector<struct stat> &inputs,
+					std::string_view option)
 {
 	if (path == "-")
 		return make_error(ErrorCode::usage, path,
@@ -52,7 +53,9 @@ Result<OutputTarget> output_destination(const std::string &path,
 			return make_io_error(path, "cannot create", errno);
 		// A new file (or a link to nothing, which it replaces), in a directory that exists.
 		auto slash = path.rfind('/');
-		std::string dir = slash == path.npos ? "." : slash == 0 ? "/" : path.substr(0, slash);
+		std::string dir = slash == path.npos ? "."
+				  : slash == 0       ? "/"
+						     : path.substr(0, slash);
 		std::string base = slash == path.npos ? path : path.substr(slash + 1);
 		auto real_dir = real_path(dir);
 		if (!real_dir)
@@ -67,7 +70,8 @@ Result<OutputTarget> output_destination(const std::string &path,
 		if (st.st_dev == input.st_dev && st.st_ino == input.st_ino)
 			return make_error(ErrorCode::usage, path,
 					  "is the core itself (or another input of this run); " +
-						  std::string(option) + " never overwrites its input");
+						  std::string(option) +
+						  " never overwrites its input");
 	auto real = real_path(path);
 	if (!real)
 		return real.take_error();

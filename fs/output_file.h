@@ -24,7 +24,8 @@ struct OutputTarget {
 // path for standard output ("-"), something that exists and is not a regular file, an input; io
 // when path's directory cannot be resolved.
 Result<OutputTarget> output_destination(const std::string &path,
-					const std::vector<struct stat> &inputs, std::string_view option);
+					const std::vector<struct stat> &inputs,
+					std::string_view option);
 
 // output_destination's refusals, before any work is done, with the inputs by name.
 Result<void> check_output_target(const std::string &path, const std::vector<std::string> &inputs,

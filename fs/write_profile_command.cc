@@ -38,9 +38,10 @@ int run_write_profile(const Options &options)
 	auto found = facts(load);
 	if (!found)
 		return fail(found.error());
-	auto done = write_output_file(options.profile_path, format_profile(*found),
-				      {load.core_path, load.executable, load.debuginfo, load.profile},
-				      "--write-profile");
+	auto done =
+		write_output_file(options.profile_path, format_profile(*found),
+				  {load.core_path, load.executable, load.debuginfo, load.profile},
+				  "--write-profile");
 	if (!done)
 		return fail(done.error());
 	return exit_ok;

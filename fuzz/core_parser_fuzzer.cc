@@ -41,7 +41,8 @@ void check_range(const ProcessCore &core, uint64_t vaddr, uint64_t length)
 		auto read = core.read(piece.vaddr, buf.data(), n);
 		check(read.ok() == piece.present());
 		if (!piece.present()) {
-			check(read.error().code == ErrorCode::absent && read.error().at == piece.vaddr);
+			check(read.error().code == ErrorCode::absent &&
+			      read.error().at == piece.vaddr);
 			continue;
 		}
 		check(*piece.file_offset <= bytes.size() &&
@@ -65,7 +66,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	check_range(core, 0, UINT64_MAX);
 	for (const CoreSegment &s : core.segments()) {
 		check(s.present <= s.filesz && s.filesz <= s.memsz);
-		check_range(core, s.vaddr > 0 ? s.vaddr - 1 : 0, std::min<uint64_t>(s.memsz, 64) + 2);
+		check_range(core, s.vaddr > 0 ? s.vaddr - 1 : 0,
+			    std::min<uint64_t>(s.memsz, 64) + 2);
 		check_range(core, s.vaddr + s.memsz - std::min<uint64_t>(s.memsz, 64), 65);
 		(void)core.read_u64(s.vaddr + s.memsz - 4); // across the end of the segment
 		(void)core.read_string(s.vaddr, 64);

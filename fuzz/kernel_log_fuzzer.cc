@@ -63,7 +63,8 @@ std::string damage(const std::string &vmcoreinfo, uint8_t pick, uint64_t value)
 	std::string &line = lines[pick % lines.size()];
 	char number[32];
 	if (line.rfind("SYMBOL(", 0) == 0)
-		std::snprintf(number, sizeof number, "%llx", static_cast<unsigned long long>(value));
+		std::snprintf(number, sizeof number, "%llx",
+			      static_cast<unsigned long long>(value));
 	else
 		std::snprintf(number, sizeof number, "%lld", static_cast<long long>(value));
 	line = line.substr(0, line.find('=') + 1) + number;

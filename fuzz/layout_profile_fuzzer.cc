@@ -30,7 +30,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (const auto &[key, s] : facts->structs)
 		if (s)
 			for (const auto &[names, f] : s->fields)
-				check(!f || (f->offset <= s->size && f->size <= s->size - f->offset));
+				check(!f ||
+				      (f->offset <= s->size && f->size <= s->size - f->offset));
 	std::string again = format_profile(*facts);
 	auto reread = parse_profile(again, "fuzz.profile");
 	check(reread.ok() && format_profile(*reread) == again);

@@ -54,7 +54,8 @@ public:
 	// are never removed.
 	void add(uint64_t address, uint64_t length, bool pinned = false)
 	{
-		for (uint64_t c = address & ~(chunk_size - 1); c < address + length; c += chunk_size) {
+		for (uint64_t c = address & ~(chunk_size - 1); c < address + length;
+		     c += chunk_size) {
 			Bytes bytes(chunk_size);
 			if (!chunks_.count(c) && real_.read(c, bytes.data(), chunk_size))
 				chunks_.emplace(c, std::move(bytes));
@@ -128,8 +129,8 @@ public:
 	size_t chunks() const { return chunks_.size(); }
 
 private:
-	// All of the real core's notes, as they are: the fuzzer's DebugInfo and ProcessCore read the
-	// executable's path, load bias and build-id from them.
+	// All of the real core's notes, as they are: the fuzzer's DebugInfo and ProcessCore read
+	// the executable's path, load bias and build-id from them.
 	void copy_notes()
 	{
 		size_t phnum;
@@ -137,8 +138,10 @@ private:
 			die("cannot count the real core's program headers");
 		for (size_t i = 0; i < phnum; i++) {
 			GElf_Phdr phdr;
-			if (gelf_getphdr(real_.elf(), static_cast<int>(i), &phdr) && phdr.p_type == PT_NOTE) {
-				auto bytes = real_.source().bytes().subspan(phdr.p_offset, phdr.p_filesz);
+			if (gelf_getphdr(real_.elf(), static_cast<int>(i), &phdr) &&
+			    phdr.p_type == PT_NOTE) {
+				auto bytes = real_.source().bytes().subspan(phdr.p_offset,
+									    phdr.p_filesz);
 				auto *p = reinterpret_cast<const uint8_t *>(bytes.data());
 				notes_.insert(notes_.end(), p, p + bytes.size());
 			}
@@ -182,7 +185,7 @@ namespace {
 
 // The host ranges [vaddr, end) whose bytes in the real core the walk read.
 std::vector<std::pair<uint64_t, uint64_t>> traced_walk(const ProcessCore &real,
-							const QemuFacts &facts, uint64_t load_bias)
+						       const QemuFacts &facts, uint64_t load_bias)
 {
 	trace.fd = real.source().fd();
 	trace.reads.clear();
@@ -196,8 +199,10 @@ std::vector<std::pair<uint64_t, uint64_t>> traced_walk(const ProcessCore &real,
 	for (auto [offset, end] : trace.reads)
 		for (const CoreSegment &s : real.segments())
 			if (offset < s.offset + s.present && s.offset < end) {
-				uint64_t from = std::max(offset, s.offset), to = std::min(end, s.offset + s.present);
-				ranges.emplace_back(s.vaddr + (from - s.offset), s.vaddr + (to - s.offset));
+				uint64_t from = std::max(offset, s.offset),
+					 to = std::min(end, s.offset + s.present);
+				ranges.emplace_back(s.vaddr + (from - s.offset),
+						    s.vaddr + (to - s.offset));
 			}
 	return ranges;
 }
@@ -278,7 +283,8 @@ int main(int argc, char **argv)
 		if (!small)
 			return "headers (" + small.error().to_string() + ")";
 		auto got = walk_guest(**small, facts, load_bias);
-		return got ? walk_difference(*got, *want) : "walk (" + got.error().to_string() + ")";
+		return got ? walk_difference(*got, *want)
+			   : "walk (" + got.error().to_string() + ")";
 	};
 	if (std::string d = difference(); !d.empty())
 		die("the traced pages do not reproduce the real core's " + d);
@@ -309,8 +315,8 @@ int main(int argc, char **argv)
 	if (std::string d = difference(); !d.empty())
 		die("the minimised template gives another " + d);
 	Bytes bytes = t.build(&data_offset);
-	std::printf("template: %zu traced chunks, %zu kept after %zu walks\n", all.size(), t.chunks(),
-		    walks);
+	std::printf("template: %zu traced chunks, %zu kept after %zu walks\n", all.size(),
+		    t.chunks(), walks);
 
 	std::filesystem::create_directories(outdir + "/seeds");
 	write_file(outdir + "/template.core", bytes.data(), bytes.size());

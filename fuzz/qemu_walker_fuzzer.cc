@@ -6,8 +6,8 @@
 // make_walker_template.cc cuts out of a real QEMU core exactly the 64-byte chunks the walk reads,
 // at their real addresses. That core's headers and notes stay fixed; the fuzz input replaces the
 // bytes of its PT_LOADs (shorter: the core is truncated; longer: trailing bytes), so every pointer,
-// count, flag and string QEMU's structures hold is fuzzed, while one DebugInfo, opened once from the
-// template and the real QEMU executable, gives the walk its symbols and types. Errors are fine;
+// count, flag and string QEMU's structures hold is fuzzed, while one DebugInfo, opened once from
+// the template and the real QEMU executable, gives the walk its symbols and types. Errors are fine;
 // crashes, sanitizer reports, hangs and leaks are findings.
 //
 // Environment: VMCOREFS_FUZZ_TEMPLATE=DIR, a directory written by vmcorefs_fuzz_walker_template.

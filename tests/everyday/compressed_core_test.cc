@@ -25,9 +25,9 @@
 #include <zstd.h>
 
 #include "core_cache.h"
-#include "private_cache.h"
 #include "core_decompressor.h"
 #include "pending_file.h"
+#include "private_cache.h"
 
 namespace vmcorefs {
 namespace {
@@ -114,7 +114,8 @@ class CompressedCore : public ::testing::TestWithParam<Compression> {
 protected:
 	void SetUp() override
 	{
-		std::string tmpl = (fs::temp_directory_path() / "vmcorefs-compressed.XXXXXX").string();
+		std::string tmpl =
+			(fs::temp_directory_path() / "vmcorefs-compressed.XXXXXX").string();
 		ASSERT_TRUE(mkdtemp(tmpl.data())) << strerror(errno);
 		dir_ = tmpl;
 	}
@@ -177,7 +178,7 @@ TEST_P(CompressedCore, DecompressesWithZeroPagesAsHoles)
 	ASSERT_GE(fd, 0);
 	EXPECT_EQ(lseek(fd, 1 * MiB, SEEK_DATA), off_t(4 * MiB)); // the 3 MiB of zeros: one hole
 	EXPECT_EQ(lseek(fd, 4 * MiB, SEEK_HOLE), off_t(4 * MiB + 8 * page)); // a single zero page
-	EXPECT_EQ(lseek(fd, 5 * MiB, SEEK_DATA), -1);                       // zeros to the end
+	EXPECT_EQ(lseek(fd, 5 * MiB, SEEK_DATA), -1);                        // zeros to the end
 	struct stat st;
 	ASSERT_EQ(fstat(fd, &st), 0);
 	EXPECT_EQ(uint64_t(st.st_size), data.size());
@@ -346,7 +347,8 @@ protected:
 		ASSERT_TRUE(again) << again.error().to_string();
 		EXPECT_FALSE(again->reused);
 		EXPECT_EQ(again->path, path);
-		std::string expected = path + ": ignored a cache entry that is not vmcorefs's own (" +
+		std::string expected = path +
+				       ": ignored a cache entry that is not vmcorefs's own (" +
 				       why + "); decompressing again";
 		EXPECT_EQ(again->warning, expected);
 		struct stat st;
@@ -433,7 +435,7 @@ TEST_F(CoreCache, AFifoUnderTheEntrysNameDoesNotHang)
 	ASSERT_GE(child, 0) << strerror(errno);
 	if (child == 0) {
 		auto again = decompress_cached(input);
-		std::string report = !again        ? "error: " + again.error().to_string()
+		std::string report = !again          ? "error: " + again.error().to_string()
 				     : again->reused ? std::string("reused")
 						     : "warning: " + again->warning;
 		ssize_t n = ::write(pipe_fds[1], report.data(), report.size());

@@ -12,17 +12,17 @@
 #include <set>
 #include <sys/mount.h>
 #include <sys/stat.h>
-#include <sys/sysmacros.h>
 #include <sys/syscall.h>
+#include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <sys/xattr.h>
 #include <unistd.h>
 
 #include "extract.h"
-#include "output_file.h"
 #include "file_tree.h"
 #include "fuse_mount.h"
 #include "mapped_file.h"
+#include "output_file.h"
 #include "vmcore_layout.h"
 
 namespace vmcorefs {
@@ -97,7 +97,8 @@ GuestMemoryMap synthetic_map()
 	RamBlockInfo many{"many", 0x7f2000000000, 0, 0x10000, 0x10000, 0, -1, {}};
 	for (uint64_t i = 0; i < 2048; i++) {
 		uint64_t core_offset = (i % 2 ? 10 * page : 0) + i % 128 * 32;
-		many.pieces.push_back({many.host + i * 32, 32, core_offset, AbsentReason::unmapped});
+		many.pieces.push_back(
+			{many.host + i * 32, 32, core_offset, AbsentReason::unmapped});
 	}
 	map.ramblocks = {ram, vram, many};
 	for (int i = 0; i < 0x3c; i++)

@@ -85,7 +85,8 @@ TEST_F(RealCore, BlockBytesAreQemus)
 							ours.data(), n)
 					    .ok());
 			ASSERT_TRUE(reference_->read(load.offset + at, theirs.data(), n).ok());
-			XXH3_64bits_update(a, ours.data(), n), XXH3_64bits_update(b, theirs.data(), n);
+			XXH3_64bits_update(a, ours.data(), n),
+				XXH3_64bits_update(b, theirs.data(), n);
 			if (!first_difference && memcmp(ours.data(), theirs.data(), n))
 				first_difference = load.paddr + at;
 		}
@@ -146,15 +147,19 @@ TEST_F(RealCore, ElfClassAndMachineAreQemus)
 TEST_F(RealCore, RamAbove4GiBIsASecondBlockOfPcRam)
 {
 	constexpr uint64_t four_gib = uint64_t{1} << 32;
-	uint64_t memory = std::stoull(manifest_.count("memory_mib") ? manifest_["memory_mib"] : "0");
+	uint64_t memory =
+		std::stoull(manifest_.count("memory_mib") ? manifest_["memory_mib"] : "0");
 	// The virtio-mem scenario's plugged memory also starts at 4 GiB: it is not pc.ram.
 	uint64_t virtio_mem = manifest_.count("virtio_mem_addr")
 				      ? std::stoull(manifest_["virtio_mem_addr"])
 				      : UINT64_MAX;
 	const auto &loads = reference_->loads();
-	auto above = [&](const VmcoreLoad &l) { return l.paddr >= four_gib && l.paddr != virtio_mem; };
+	auto above = [&](const VmcoreLoad &l) {
+		return l.paddr >= four_gib && l.paddr != virtio_mem;
+	};
 	if (std::none_of(loads.begin(), loads.end(), above))
-		GTEST_SKIP() << "QEMU dumped no pc.ram above 4 GiB of this " << memory << " MiB guest";
+		GTEST_SKIP() << "QEMU dumped no pc.ram above 4 GiB of this " << memory
+			     << " MiB guest";
 	const auto &ramblocks = guest_.map.ramblocks;
 	auto ram = std::find_if(ramblocks.begin(), ramblocks.end(),
 				[](const auto &b) { return b.idstr == "pc.ram"; });
@@ -177,7 +182,8 @@ TEST_F(RealCore, RamAbove4GiBIsASecondBlockOfPcRam)
 // What the harness booted (manifest: QEMU version, versioned machine type) is what the core says.
 TEST_F(RealCore, IdentifiesQemu)
 {
-	std::string machine = manifest_.count("machine_type") ? manifest_["machine_type"] : "pc-i440fx-7.2";
+	std::string machine =
+		manifest_.count("machine_type") ? manifest_["machine_type"] : "pc-i440fx-7.2";
 	std::string version = manifest_.count("qemu_version") ? manifest_["qemu_version"] : "7.2.";
 	EXPECT_EQ(guest_.map.machine, machine);
 	EXPECT_EQ(guest_.map.accelerator, "tcg");

@@ -30,19 +30,19 @@ TEST(Aarch32State, UserModeTakesBankedRegistersOfEveryOtherMode)
 	aarch32_to_aarch64(registers(), usr, x);
 	for (int i = 0; i < 15; i++)
 		EXPECT_EQ(x[i], 100u + i) << "x" << i; // r0-r14
-	EXPECT_EQ(x[15], 206u); // SP_hyp
-	EXPECT_EQ(x[16], 304u); // LR_irq
-	EXPECT_EQ(x[17], 204u); // SP_irq
-	EXPECT_EQ(x[18], 301u); // LR_svc
-	EXPECT_EQ(x[19], 201u); // SP_svc
-	EXPECT_EQ(x[20], 302u); // LR_abt
-	EXPECT_EQ(x[21], 202u); // SP_abt
-	EXPECT_EQ(x[22], 303u); // LR_und
-	EXPECT_EQ(x[23], 203u); // SP_und
+	EXPECT_EQ(x[15], 206u);                        // SP_hyp
+	EXPECT_EQ(x[16], 304u);                        // LR_irq
+	EXPECT_EQ(x[17], 204u);                        // SP_irq
+	EXPECT_EQ(x[18], 301u);                        // LR_svc
+	EXPECT_EQ(x[19], 201u);                        // SP_svc
+	EXPECT_EQ(x[20], 302u);                        // LR_abt
+	EXPECT_EQ(x[21], 202u);                        // SP_abt
+	EXPECT_EQ(x[22], 303u);                        // LR_und
+	EXPECT_EQ(x[23], 203u);                        // SP_und
 	for (int i = 24; i < 29; i++)
 		EXPECT_EQ(x[i], 508u + (i - 24)) << "x" << i; // r8_fiq-r12_fiq
-	EXPECT_EQ(x[29], 205u); // SP_fiq
-	EXPECT_EQ(x[30], 305u); // LR_fiq
+	EXPECT_EQ(x[29], 205u);                               // SP_fiq
+	EXPECT_EQ(x[30], 305u);                               // LR_fiq
 }
 
 TEST(Aarch32State, SvcModeHasItsOwnSpAndLrInR13R14)
@@ -65,8 +65,8 @@ TEST(Aarch32State, FiqModeSwapsR8ToR14)
 		EXPECT_EQ(x[i], 408u + (i - 8)) << "x" << i; // usr's r8-r12
 	for (int i = 24; i < 31; i++)
 		EXPECT_EQ(x[i], 108u + (i - 24)) << "x" << i; // the current r8-r14
-	EXPECT_EQ(x[13], 200u); // SP_usr
-	EXPECT_EQ(x[14], 300u); // LR_usr
+	EXPECT_EQ(x[13], 200u);                               // SP_usr
+	EXPECT_EQ(x[14], 300u);                               // LR_usr
 }
 
 TEST(Aarch32State, HypModeSharesLrWithUsr)

@@ -66,9 +66,9 @@ TEST(Aarch64Notes, RegistersAtTheirAbiOffsets)
 {
 	auto notes = parse(build_aarch64_notes({cpu(0)}).bytes);
 	ASSERT_EQ(notes.size(), 2u);
-	const std::byte *regs = notes[0].desc.data() + 112; // pr_reg
-	EXPECT_EQ(load_le<uint64_t>(regs), 0x1000u);            // x0
-	EXPECT_EQ(load_le<uint64_t>(regs + 30 * 8), 0x101eu);   // x30
+	const std::byte *regs = notes[0].desc.data() + 112;   // pr_reg
+	EXPECT_EQ(load_le<uint64_t>(regs), 0x1000u);          // x0
+	EXPECT_EQ(load_le<uint64_t>(regs + 30 * 8), 0x101eu); // x30
 	EXPECT_EQ(load_le<uint64_t>(regs + 31 * 8), 0xffff800008003f00u);
 	EXPECT_EQ(load_le<uint64_t>(regs + 32 * 8), 0xffff8000080a1234u);
 	EXPECT_EQ(load_le<uint64_t>(regs + 33 * 8), 0x600003c5u);
@@ -95,15 +95,15 @@ TEST(Aarch64Notes, SveNoteAfterPrfpreg)
 	EXPECT_EQ(notes[2].type, uint32_t{NT_ARM_SVE});
 	const std::byte *d = notes[2].desc.data();
 	ASSERT_EQ(notes[2].desc.size(), 0x8b0u);
-	EXPECT_EQ(load_le<uint32_t>(d), 0x8b0u);                     // size
+	EXPECT_EQ(load_le<uint32_t>(d), 0x8b0u);                            // size
 	EXPECT_EQ(load_le<uint32_t>(d + 4), 16u + 32 * 256 + 17 * 32 + 16); // max_size
-	EXPECT_EQ(load_le<uint16_t>(d + 8), 64u);                    // vl
-	EXPECT_EQ(load_le<uint16_t>(d + 10), 256u);                  // max_vl
-	EXPECT_EQ(load_le<uint16_t>(d + 12), 1u);                    // SVE_PT_REGS_SVE
+	EXPECT_EQ(load_le<uint16_t>(d + 8), 64u);                           // vl
+	EXPECT_EQ(load_le<uint16_t>(d + 10), 256u);                         // max_vl
+	EXPECT_EQ(load_le<uint16_t>(d + 12), 1u);                           // SVE_PT_REGS_SVE
 	EXPECT_EQ(d[16 + 31 * 64], std::byte{0xaa});
 	EXPECT_EQ(d[16 + 32 * 64 + 16 * 8], std::byte{0xbb});
-	EXPECT_EQ(load_le<uint32_t>(d + 2208), 0x10u);               // fpsr, 16-byte aligned
-	EXPECT_EQ(load_le<uint32_t>(d + 2212), 0x3000000u);          // fpcr
+	EXPECT_EQ(load_le<uint32_t>(d + 2208), 0x10u);      // fpsr, 16-byte aligned
+	EXPECT_EQ(load_le<uint32_t>(d + 2212), 0x3000000u); // fpcr
 }
 
 TEST(Aarch64Notes, StaleVcpuGetsNoNotesAndAWarning)

@@ -17,7 +17,10 @@ namespace {
 // PT_LOAD data starts page-aligned, as in kernel cores, so that holes are whole pages.
 constexpr uint64_t data_align = 4096;
 
-uint64_t align_up(uint64_t value, uint64_t align) { return (value + align - 1) / align * align; }
+uint64_t align_up(uint64_t value, uint64_t align)
+{
+	return (value + align - 1) / align * align;
+}
 
 void append_u64(Bytes &out, uint64_t value)
 {
@@ -204,7 +207,10 @@ uint64_t CoreBuilder::notes_offset() const
 	return sizeof(Elf64_Ehdr) + (1 + loads_.size()) * sizeof(Elf64_Phdr);
 }
 
-uint64_t CoreBuilder::shdr_offset() const { return align_up(notes_offset() + notes_.size(), 8); }
+uint64_t CoreBuilder::shdr_offset() const
+{
+	return align_up(notes_offset() + notes_.size(), 8);
+}
 
 uint64_t CoreBuilder::data_offset() const
 {

@@ -142,7 +142,7 @@ TEST_F(SparseCore, FileRunsFindDataAndHoles)
 	EXPECT_EQ(run(3 * page + 5), std::pair(4 * page, true));
 	EXPECT_EQ(run(4 * page), std::pair(6 * page, false));
 	EXPECT_EQ(run(6 * page), std::pair(12 * page, true)); // the last hole runs to the end
-	EXPECT_EQ(run(0), std::pair(page, false));	      // backwards: asked again
+	EXPECT_EQ(run(0), std::pair(page, false));            // backwards: asked again
 	// Past the end is data, so that reading it fails instead of passing for zeros.
 	EXPECT_FALSE(runs.at(12 * page).hole);
 	EXPECT_FALSE(runs.at(100 * page).hole);

@@ -34,8 +34,8 @@ public:
 					std::memcpy(dst, bytes.data() + (vaddr - start), length);
 					return {};
 				}
-			return make_error(ErrorCode::absent, "", "guest memory at " + hex(vaddr) + " is absent",
-					  vaddr);
+			return make_error(ErrorCode::absent, "",
+					  "guest memory at " + hex(vaddr) + " is absent", vaddr);
 		};
 	}
 
@@ -44,37 +44,36 @@ private:
 };
 
 // Linux 6.1's layout on a 64-bit machine, as its VMCOREINFO says it.
-const std::string lockless_vmcoreinfo =
-	"OSRELEASE=6.1.0\n"
-	"SYMBOL(prb)=ffffffff82000000\n"
-	"SIZE(printk_ringbuffer)=88\n"
-	"OFFSET(printk_ringbuffer.desc_ring)=0\n"
-	"OFFSET(printk_ringbuffer.text_data_ring)=48\n"
-	"OFFSET(printk_ringbuffer.fail)=80\n"
-	"SIZE(prb_desc_ring)=48\n"
-	"OFFSET(prb_desc_ring.count_bits)=0\n"
-	"OFFSET(prb_desc_ring.descs)=8\n"
-	"OFFSET(prb_desc_ring.infos)=16\n"
-	"OFFSET(prb_desc_ring.head_id)=24\n"
-	"OFFSET(prb_desc_ring.tail_id)=32\n"
-	"SIZE(prb_desc)=24\n"
-	"OFFSET(prb_desc.state_var)=0\n"
-	"OFFSET(prb_desc.text_blk_lpos)=8\n"
-	"OFFSET(prb_data_blk_lpos.begin)=0\n"
-	"OFFSET(prb_data_blk_lpos.next)=8\n"
-	"SIZE(printk_info)=88\n"
-	"OFFSET(printk_info.seq)=0\n"
-	"OFFSET(printk_info.ts_nsec)=8\n"
-	"OFFSET(printk_info.text_len)=16\n"
-	"OFFSET(printk_info.caller_id)=20\n"
-	"OFFSET(printk_info.dev_info)=24\n"
-	"SIZE(prb_data_ring)=32\n"
-	"OFFSET(prb_data_ring.size_bits)=0\n"
-	"OFFSET(prb_data_ring.data)=8\n"
-	"OFFSET(prb_data_ring.head_lpos)=16\n"
-	"OFFSET(prb_data_ring.tail_lpos)=24\n"
-	"SIZE(atomic_long_t)=8\n"
-	"OFFSET(atomic_long_t.counter)=0\n";
+const std::string lockless_vmcoreinfo = "OSRELEASE=6.1.0\n"
+					"SYMBOL(prb)=ffffffff82000000\n"
+					"SIZE(printk_ringbuffer)=88\n"
+					"OFFSET(printk_ringbuffer.desc_ring)=0\n"
+					"OFFSET(printk_ringbuffer.text_data_ring)=48\n"
+					"OFFSET(printk_ringbuffer.fail)=80\n"
+					"SIZE(prb_desc_ring)=48\n"
+					"OFFSET(prb_desc_ring.count_bits)=0\n"
+					"OFFSET(prb_desc_ring.descs)=8\n"
+					"OFFSET(prb_desc_ring.infos)=16\n"
+					"OFFSET(prb_desc_ring.head_id)=24\n"
+					"OFFSET(prb_desc_ring.tail_id)=32\n"
+					"SIZE(prb_desc)=24\n"
+					"OFFSET(prb_desc.state_var)=0\n"
+					"OFFSET(prb_desc.text_blk_lpos)=8\n"
+					"OFFSET(prb_data_blk_lpos.begin)=0\n"
+					"OFFSET(prb_data_blk_lpos.next)=8\n"
+					"SIZE(printk_info)=88\n"
+					"OFFSET(printk_info.seq)=0\n"
+					"OFFSET(printk_info.ts_nsec)=8\n"
+					"OFFSET(printk_info.text_len)=16\n"
+					"OFFSET(printk_info.caller_id)=20\n"
+					"OFFSET(printk_info.dev_info)=24\n"
+					"SIZE(prb_data_ring)=32\n"
+					"OFFSET(prb_data_ring.size_bits)=0\n"
+					"OFFSET(prb_data_ring.data)=8\n"
+					"OFFSET(prb_data_ring.head_lpos)=16\n"
+					"OFFSET(prb_data_ring.tail_lpos)=24\n"
+					"SIZE(atomic_long_t)=8\n"
+					"OFFSET(atomic_long_t.counter)=0\n";
 
 constexpr uint64_t prb_symbol = 0xffffffff82000000, ring = 0xffffffff82100000;
 constexpr uint64_t descs_at = 0xffff888001000000, infos_at = 0xffff888002000000,
@@ -98,7 +97,8 @@ public:
 		image.region(descs_at, count_ * 24);
 		image.region(infos_at, count_ * 88);
 		image.region(data_at, size_);
-		// Ids start just before they wrap to 0 (they are 62 bits), so that every test crosses it.
+		// Ids start just before they wrap to 0 (they are 62 bits), so that every test
+		// crosses it.
 		next_id_ = id_mask - 1;
 		tail_id_ = next_id_;
 	}
@@ -124,7 +124,8 @@ public:
 		auto &infos = image_.region(infos_at, count_ * 88);
 		store_le<uint64_t>(infos.data() + index * 88, id); // a sequence number of this slot
 		store_le<uint64_t>(infos.data() + index * 88 + 8, ts_nsec);
-		store_le<uint16_t>(infos.data() + index * 88 + 16, static_cast<uint16_t>(text.size()));
+		store_le<uint16_t>(infos.data() + index * 88 + 16,
+				   static_cast<uint16_t>(text.size()));
 		head_id_ = id;
 		if (((id - tail_id_) & id_mask) >= count_)
 			tail_id_ = (id - count_ + 1) & id_mask;
@@ -149,7 +150,9 @@ public:
 	}
 	void set_info_seq(uint64_t id, uint64_t seq)
 	{
-		store_le<uint64_t>(image_.region(infos_at, count_ * 88).data() + (id & (count_ - 1)) * 88, seq);
+		store_le<uint64_t>(image_.region(infos_at, count_ * 88).data() +
+					   (id & (count_ - 1)) * 88,
+				   seq);
 	}
 	uint64_t count() const { return count_; }
 
@@ -183,9 +186,9 @@ TEST(KernelLog, ReadsRecordsInOrder)
 	writer.add("sysrq: Trigger a crash", 3326848123);
 	KernelLog log = read_kernel_log(lockless_vmcoreinfo, image.reader());
 	EXPECT_EQ(log.problem, "");
-	EXPECT_EQ(texts(log), (std::vector<std::string>{"Linux version 6.1.0",
-						       "Command line: console=ttyS0",
-						       "sysrq: Trigger a crash"}));
+	EXPECT_EQ(texts(log),
+		  (std::vector<std::string>{"Linux version 6.1.0", "Command line: console=ttyS0",
+					    "sysrq: Trigger a crash"}));
 	EXPECT_EQ(format_dmesg(log), "[    0.000000] Linux version 6.1.0\n"
 				     "[    0.001500] Command line: console=ttyS0\n"
 				     "[    3.326848] sysrq: Trigger a crash\n");
@@ -196,19 +199,22 @@ TEST(KernelLog, BothRingsWrapAround)
 	KernelImage image;
 	RingWriter writer(image, 2, 7); // 4 descriptors, 128 bytes of text
 	for (int i = 0; i < 11; i++)
-		writer.add("message " + std::to_string(i) + std::string(static_cast<size_t>(i % 3) * 5, '.'), i);
+		writer.add("message " + std::to_string(i) +
+				   std::string(static_cast<size_t>(i % 3) * 5, '.'),
+			   i);
 	KernelLog log = read_kernel_log(lockless_vmcoreinfo, image.reader());
 	EXPECT_EQ(log.problem, "");
 	// The last four descriptors; the oldest of them may have lost its text to newer blocks, in
-	// which case its block's id no longer matches and it is counted as damaged: here it did not.
+	// which case its block's id no longer matches and it is counted as damaged: here it did
+	// not.
 	EXPECT_EQ(texts(log), (std::vector<std::string>{"message 7.....", "message 8..........",
-						       "message 9", "message 10....."}));
+							"message 9", "message 10....."}));
 }
 
 TEST(KernelLog, TextStoredFromTheStartOfTheDataRing)
 {
 	KernelImage image;
-	RingWriter writer(image, 4, 6); // 64 bytes: the third block cannot fit before the end
+	RingWriter writer(image, 4, 6);    // 64 bytes: the third block cannot fit before the end
 	writer.add("0123456789abcdef", 1); // 24 + 8 = 32 bytes... with its id
 	writer.add("0123456789", 2);
 	writer.add("wraps to the start", 3);
@@ -261,7 +267,8 @@ TEST(KernelLog, InconsistentIndicesAreBounded)
 	writer.set_u32(0, 40); // 2^40 descriptors
 	log = read_kernel_log(lockless_vmcoreinfo, image.reader());
 	EXPECT_TRUE(log.records.empty());
-	EXPECT_EQ(log.problem, "the printk ring buffer's sizes are invalid (2^40 records, 2^10 bytes)");
+	EXPECT_EQ(log.problem,
+		  "the printk ring buffer's sizes are invalid (2^40 records, 2^10 bytes)");
 }
 
 TEST(KernelLog, AbsentTextKeepsWhatCanBeRead)
@@ -325,7 +332,8 @@ uint32_t write_legacy(std::vector<std::byte> &buf, uint32_t start,
 {
 	uint32_t index = start;
 	for (const auto &r : records) {
-		uint32_t len = (16 + static_cast<uint32_t>(r.text.size() + r.dict.size()) + 7) & ~7u;
+		uint32_t len =
+			(16 + static_cast<uint32_t>(r.text.size() + r.dict.size()) + 7) & ~7u;
 		if (index + len + 16 > buf.size()) {
 			std::fill(buf.begin() + index, buf.begin() + index + 16, std::byte{0});
 			index = 0;
@@ -348,8 +356,10 @@ TEST(KernelLog, LegacyRecordsWrapWithAZeroHeader)
 	auto &buf = image.region(buf_at, 160);
 	uint32_t first = 96;
 	std::string dict("SUBSYSTEM=pci\0DEVICE=+pci:0", 27);
-	uint32_t next = write_legacy(buf, first, {{"early", "", 1000}, {"pci", dict, 2000},
-						  {"after the wrap", "", 3000000000}});
+	uint32_t next = write_legacy(buf, first,
+				     {{"early", "", 1000},
+				      {"pci", dict, 2000},
+				      {"after the wrap", "", 3000000000}});
 	image.put_u64(0xffffffff82000000, buf_at);
 	image.put_u64(0xffffffff82000008, 160);
 	image.put_u64(0xffffffff82000010, first);
@@ -369,7 +379,8 @@ TEST(KernelLog, LegacyRecordTooShortForItsTextStopsTheWalk)
 	KernelImage image;
 	const uint64_t buf_at = 0xffffffff83000000;
 	auto &buf = image.region(buf_at, 256);
-	uint32_t next = write_legacy(buf, 0, {{"fine", "", 1}, {"broken", "", 2}, {"unreachable", "", 3}});
+	uint32_t next =
+		write_legacy(buf, 0, {{"fine", "", 1}, {"broken", "", 2}, {"unreachable", "", 3}});
 	store_le<uint16_t>(buf.data() + 24 + 10, 200); // text_len of the second record
 	image.put_u64(0xffffffff82000000, buf_at);
 	image.put_u64(0xffffffff82000008, 256);
@@ -377,7 +388,8 @@ TEST(KernelLog, LegacyRecordTooShortForItsTextStopsTheWalk)
 	image.put_u64(0xffffffff82000018, next);
 	KernelLog log = read_kernel_log(legacy_vmcoreinfo, image.reader());
 	EXPECT_EQ(texts(log), (std::vector<std::string>{"fine"}));
-	EXPECT_EQ(log.problem, "the log could not be followed to its end; 1 damaged records left out");
+	EXPECT_EQ(log.problem,
+		  "the log could not be followed to its end; 1 damaged records left out");
 }
 
 // A next index that no record lands on (damage, or a record being written): the walk stops at
@@ -394,7 +406,8 @@ TEST(KernelLog, LegacyRecordSteppingOverTheEndStopsTheWalk)
 	image.put_u64(0xffffffff82000018, 40); // inside the second record (24 bytes each)
 	KernelLog log = read_kernel_log(legacy_vmcoreinfo, image.reader());
 	EXPECT_EQ(texts(log), (std::vector<std::string>{"one"}));
-	EXPECT_EQ(log.problem, "the log could not be followed to its end; 1 damaged records left out");
+	EXPECT_EQ(log.problem,
+		  "the log could not be followed to its end; 1 damaged records left out");
 }
 
 // Offsets are parsed as numbers the guest wrote: one that is negative (a huge unsigned value)
@@ -411,11 +424,13 @@ TEST(KernelLog, HugeOrNegativeOffsetsAreRefused)
 		wrong.replace(wrong.find(entry), std::strlen(entry), key + "-8\n");
 		KernelLog log = read_kernel_log(wrong, image.reader());
 		EXPECT_TRUE(log.records.empty()) << key;
-		EXPECT_EQ(log.problem, "VMCOREINFO's printk structure sizes and offsets do not fit together")
+		EXPECT_EQ(log.problem,
+			  "VMCOREINFO's printk structure sizes and offsets do not fit together")
 			<< key;
 	}
 	std::string legacy = legacy_vmcoreinfo;
-	legacy.replace(legacy.find("OFFSET(printk_log.ts_nsec)=0"), 28, "OFFSET(printk_log.ts_nsec)=-8");
+	legacy.replace(legacy.find("OFFSET(printk_log.ts_nsec)=0"), 28,
+		       "OFFSET(printk_log.ts_nsec)=-8");
 	EXPECT_EQ(read_kernel_log(legacy, image.reader()).problem,
 		  "VMCOREINFO's printk_log size and offsets do not fit together");
 }
@@ -443,8 +458,11 @@ TEST(KernelLogText, ContinuationLinesAndBytesThatAreNotText)
 
 TEST(KernelLogText, PanicLineAsCrashChoosesIt)
 {
-	KernelLog log{{{1, "one"}, {2, "two"}, {3, "Oops: 0002 [#1] PREEMPT SMP NOPTI"},
-		       {4, "CPU: 0 PID: 1 Comm: sh"}, {5, "Kernel panic - not syncing: Fatal exception"},
+	KernelLog log{{{1, "one"},
+		       {2, "two"},
+		       {3, "Oops: 0002 [#1] PREEMPT SMP NOPTI"},
+		       {4, "CPU: 0 PID: 1 Comm: sh"},
+		       {5, "Kernel panic - not syncing: Fatal exception"},
 		       {6, "---[ end Kernel panic ]---"}},
 		      ""};
 	auto panic = find_panic(log);

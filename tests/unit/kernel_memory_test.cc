@@ -21,8 +21,10 @@ public:
 			for (size_t i = 0; i < length; i++) {
 				auto word = words_.find((paddr + i) & ~uint64_t{7});
 				if (word == words_.end())
-					return make_error(ErrorCode::absent, "", "absent", paddr + i);
-				out[i] = static_cast<unsigned char>(word->second >> 8 * ((paddr + i) & 7));
+					return make_error(ErrorCode::absent, "", "absent",
+							  paddr + i);
+				out[i] = static_cast<unsigned char>(word->second >>
+								    8 * ((paddr + i) & 7));
 			}
 			return {};
 		};
@@ -67,7 +69,8 @@ TEST(KernelMemory, X86FourLevelsWithEveryPageSize)
 	mem.set(pt + 8 * x86_index(small, 1), 0x7000 | sme | 0x63);
 	mem.set(pt + 8 * x86_index(small + 0x2000, 1), 0); // not present
 
-	auto memory = KernelMemory::open(62, x86_vmcoreinfo(pml4, -0x1000000, false, sme), mem.reader());
+	auto memory =
+		KernelMemory::open(62, x86_vmcoreinfo(pml4, -0x1000000, false, sme), mem.reader());
 	ASSERT_TRUE(memory) << memory.error().to_string();
 	EXPECT_EQ(*memory->translate(small + 0x123), 0x7123u);
 	EXPECT_EQ(*memory->translate(large + 0x1234b), 0x61234bu);
@@ -107,7 +110,8 @@ TEST(KernelMemory, X86FiveLevelsAndReadsAcrossPages)
 TEST(KernelMemory, X86NeedsItsVmcoreinfo)
 {
 	PhysicalMemory mem;
-	auto memory = KernelMemory::open(62, "OSRELEASE=6.1.0\nNUMBER(phys_base)=0\n", mem.reader());
+	auto memory =
+		KernelMemory::open(62, "OSRELEASE=6.1.0\nNUMBER(phys_base)=0\n", mem.reader());
 	ASSERT_FALSE(memory);
 	EXPECT_EQ(memory.error().message, "VMCOREINFO has no SYMBOL(init_top_pgt)");
 	auto other = KernelMemory::open(3, x86_vmcoreinfo(0x1000, 0, false), mem.reader());
@@ -153,7 +157,8 @@ TEST(KernelMemory, Arm64FortyEightBitsPagesAndBlocks)
 	mem.set(l2 + 8 * index(block, 2), 0x40a00000 | 0x701); // a 2 MiB block
 	mem.set(l3 + 8 * index(page, 3), 0x40b07000 | 0x703);
 
-	auto memory = KernelMemory::open(183, arm64_vmcoreinfo(l0, 0xffff7fff80000000, 48), mem.reader());
+	auto memory =
+		KernelMemory::open(183, arm64_vmcoreinfo(l0, 0xffff7fff80000000, 48), mem.reader());
 	ASSERT_TRUE(memory) << memory.error().to_string();
 	EXPECT_EQ(*memory->translate(page + 0x10), 0x40b07010u);
 	EXPECT_EQ(*memory->translate(block + 0x12345), 0x40a12345u);
@@ -168,7 +173,8 @@ TEST(KernelMemory, Arm64ThirtyNineBitsStartsAtLevelOne)
 	uint64_t l1_index = (vaddr >> 30) & 511, l2_index = (vaddr >> 21) & 511;
 	mem.set(l1 + 8 * l1_index, l2 | 3);
 	mem.set(l2 + 8 * l2_index, 0x41000000 | 1);
-	auto memory = KernelMemory::open(183, arm64_vmcoreinfo(l1, 0xffffffbf80000000, 39), mem.reader());
+	auto memory =
+		KernelMemory::open(183, arm64_vmcoreinfo(l1, 0xffffffbf80000000, 39), mem.reader());
 	ASSERT_TRUE(memory) << memory.error().to_string();
 	EXPECT_EQ(*memory->translate(vaddr + 0x42), 0x41000042u);
 }

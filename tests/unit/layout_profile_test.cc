@@ -75,7 +75,8 @@ TEST_F(LayoutProfile, ReadsBackWhatItWrites)
 	EXPECT_EQ(regs->stride, sizeof(long));
 	EXPECT_EQ(*read->enumerator("CC_OP_EFLAGS"), 1);
 	EXPECT_EQ(read->global({"cpus_queue", "cpus"})->offset, 0x1b4c8e0u);
-	EXPECT_FALSE(read->find_struct("RAMBlock").ok()) << "absent in the program, absent read back";
+	EXPECT_FALSE(read->find_struct("RAMBlock").ok())
+		<< "absent in the program, absent read back";
 	EXPECT_FALSE(read->global({"ram_list"}).ok());
 }
 
@@ -84,8 +85,10 @@ TEST_F(LayoutProfile, ReadsBackWhatItWrites)
 
 TEST_F(LayoutProfile, RefusesAnIncompleteProfile)
 {
-	EXPECT_REFUSED(edited("field CPUState cpu_index ", ""), "no line for field CPUState.cpu_index");
-	EXPECT_REFUSED(edited("enumerator CC_OP_EFLAGS", ""), "no line for enumerator CC_OP_EFLAGS");
+	EXPECT_REFUSED(edited("field CPUState cpu_index ", ""),
+		       "no line for field CPUState.cpu_index");
+	EXPECT_REFUSED(edited("enumerator CC_OP_EFLAGS", ""),
+		       "no line for enumerator CC_OP_EFLAGS");
 	EXPECT_REFUSED(edited("global cpus_queue|cpus", ""), "no line for global cpus_queue|cpus");
 	EXPECT_REFUSED(edited("build-id", ""), "no build-id");
 }
@@ -115,13 +118,14 @@ TEST_F(LayoutProfile, ReadsPastComments)
 	auto read = parse_profile(commented + "# the end\n", "p");
 	ASSERT_TRUE(read.ok()) << read.error().to_string();
 	EXPECT_EQ(format_profile(*read), text_) << "comments are read past, and not written back";
-	EXPECT_REFUSED(text_ + " # not at the start of a line\n", "is not a line of a layout profile");
+	EXPECT_REFUSED(text_ + " # not at the start of a line\n",
+		       "is not a line of a layout profile");
 }
 
 TEST_F(LayoutProfile, ErrorsNameTheFileAndLine)
 {
-	std::string why =
-		refusal(edited("field CPUState cpu_index ", "field CPUState cpu_index x 4 0 cpu_index"));
+	std::string why = refusal(
+		edited("field CPUState cpu_index ", "field CPUState cpu_index x 4 0 cpu_index"));
 	EXPECT_EQ(why.rfind("p: line ", 0), 0u) << why;
 }
 

@@ -99,8 +99,8 @@ TEST(PluggedBitmap, AgreesWithTheDefinitionOnRandomBitmaps)
 				want.push_back({guest + at - offset, at, 1});
 		}
 		auto pieces = plugged_sections(bitmap(picture, block_size), {guest, offset, size});
-		EXPECT_EQ(pieces, want) << "bitmap " << picture << ", blocks of " << block_size << ", section "
-			<< offset << "+" << size;
+		EXPECT_EQ(pieces, want) << "bitmap " << picture << ", blocks of " << block_size
+					<< ", section " << offset << "+" << size;
 	}
 }
 
@@ -114,8 +114,8 @@ TEST(PluggedBitmap, BitmapMustCoverItsRegionExactly)
 		  "a bitmap of 511 bits does not cover its 0x40000000 bytes in blocks of 0x200000");
 	EXPECT_NE(bitmap_mismatch(block, 513, 512 * block), "");
 	EXPECT_NE(bitmap_mismatch(block, 0, 0), "");
-	// A negative int32_t bitmap_size, read as unsigned, is refused even where it would cover its
-	// region (a 512 MiB bitmap); so is a product that wraps round to the region size.
+	// A negative int32_t bitmap_size, read as unsigned, is refused even where it would cover
+	// its region (a 512 MiB bitmap); so is a product that wraps round to the region size.
 	EXPECT_EQ(bitmap_mismatch(block, 0x80000000, 0x80000000 * block),
 		  "a bitmap of 2147483648 bits is more than QEMU's int32_t bitmap_size can count");
 	EXPECT_EQ(bitmap_mismatch(block, 0x7fffffff, 0x7fffffff * block), "");

@@ -44,7 +44,10 @@ std::string slurp(const std::string &path)
 	return out.str();
 }
 
-bool run(const std::string &command) { return std::system(command.c_str()) == 0; }
+bool run(const std::string &command)
+{
+	return std::system(command.c_str()) == 0;
+}
 
 class ProcessCoreTest : public ::testing::Test {
 protected:
@@ -181,7 +184,7 @@ TEST_F(ProcessCoreTest, MergesOnlyFileContiguousNeighbours)
 	ASSERT_TRUE(core);
 	EXPECT_EQ(str(core->translate(base + 0x800, 0x1000)),
 		  str({present(base + 0x800, 0x800, reversed.file_offset(1) + 0x800),
-			       present(base + 0x1000, 0x800, reversed.file_offset(0))}));
+		       present(base + 0x1000, 0x800, reversed.file_offset(0))}));
 }
 
 TEST_F(ProcessCoreTest, HoleIsPresentAndReadsZeros)
@@ -210,9 +213,9 @@ TEST_F(ProcessCoreTest, TailBeyondFileSizeIsNotDumped)
 	ASSERT_TRUE(core);
 	EXPECT_EQ(str(core->translate(base + 0x800, 0x5000)),
 		  str({present(base + 0x800, 0x800, b.file_offset(0) + 0x800),
-			       absent(base + 0x1000, 0x3000, AbsentReason::not_dumped),
-			       absent(base + 0x4000, 0x1000, AbsentReason::unmapped),
-			       present(base + 0x5000, 0x800, b.file_offset(2))}));
+		       absent(base + 0x1000, 0x3000, AbsentReason::not_dumped),
+		       absent(base + 0x4000, 0x1000, AbsentReason::unmapped),
+		       present(base + 0x5000, 0x800, b.file_offset(2))}));
 
 	uint8_t bytes[0x10];
 	auto r = core->read(base + 0xff8, bytes, sizeof bytes);
@@ -239,8 +242,7 @@ TEST_F(ProcessCoreTest, TranslateEdges)
 	// Clamped to the top of the address space rather than wrapping to 0.
 	EXPECT_EQ(str(core->translate(base + 0xf00, UINT64_MAX)),
 		  str({present(base + 0xf00, 0x100, b.file_offset(0) + 0xf00),
-			       absent(base + 0x1000, UINT64_MAX - base - 0x1000,
-				      AbsentReason::unmapped)}));
+		       absent(base + 0x1000, UINT64_MAX - base - 0x1000, AbsentReason::unmapped)}));
 }
 
 TEST_F(ProcessCoreTest, TruncatedFileLosesSegmentData)
@@ -256,9 +258,9 @@ TEST_F(ProcessCoreTest, TruncatedFileLosesSegmentData)
 	EXPECT_EQ(core->segments()[1].present, 0u);
 	EXPECT_EQ(str(core->translate(base, 0x4000)),
 		  str({present(base, 0x1800, b.file_offset(0)),
-			       absent(base + 0x1800, 0x800, AbsentReason::truncated),
-			       absent(base + 0x2000, 0x1000, AbsentReason::not_dumped),
-			       absent(base + 0x3000, 0x1000, AbsentReason::truncated)}));
+		       absent(base + 0x1800, 0x800, AbsentReason::truncated),
+		       absent(base + 0x2000, 0x1000, AbsentReason::not_dumped),
+		       absent(base + 0x3000, 0x1000, AbsentReason::truncated)}));
 	uint64_t value;
 	auto r = core->read(base + 0x17fc, &value, sizeof value);
 	ASSERT_FALSE(r.ok());
@@ -413,8 +415,8 @@ TEST_F(ProcessCoreTest, CorruptFileNotes)
 	auto file_note = [](uint64_t count, uint64_t page_size, const std::string &tail) {
 		Bytes desc;
 		// One entry: 0x1000-0x2000 at file offset 0x10 pages.
-		for (uint64_t v : {count, page_size, uint64_t{0x1000}, uint64_t{0x2000},
-				   uint64_t{0x10}})
+		for (uint64_t v :
+		     {count, page_size, uint64_t{0x1000}, uint64_t{0x2000}, uint64_t{0x10}})
 			for (int i = 0; i < 8; i++)
 				desc.push_back(static_cast<uint8_t>(v >> (8 * i)));
 		desc.insert(desc.end(), tail.begin(), tail.end());
@@ -547,10 +549,9 @@ public:
 		for (uint64_t a = from; a < to; a++) {
 			CorePiece piece = at(a);
 			if (!pieces.empty() && pieces.back().present() == piece.present() &&
-			    (piece.present()
-				     ? *pieces.back().file_offset + pieces.back().length ==
-					       *piece.file_offset
-				     : pieces.back().reason == piece.reason))
+			    (piece.present() ? *pieces.back().file_offset + pieces.back().length ==
+						       *piece.file_offset
+					     : pieces.back().reason == piece.reason))
 				pieces.back().length++;
 			else
 				pieces.push_back(piece);
@@ -732,9 +733,9 @@ int main(void)
 // The tiny program, built as a PIE, and what it printed before it crashed.
 struct CrashProgram {
 	std::string path;
-	std::string build_id; // hex, from readelf
-	uint64_t bias = 0;    // where its ELF header was loaded
-	uint64_t marker = 0;  // a heap string it wrote
+	std::string build_id;               // hex, from readelf
+	uint64_t bias = 0;                  // where its ELF header was loaded
+	uint64_t marker = 0;                // a heap string it wrote
 	std::vector<FileMapping> file_maps; // file-backed lines of /proc/self/maps
 };
 

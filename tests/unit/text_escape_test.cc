@@ -32,7 +32,9 @@ TEST(Printable, EscapesControls)
 	EXPECT_EQ(printable("\x7f"), "\\x7f");
 	// C1: U+0085 (NEL) and U+009B (CSI, an escape sequence to some terminals).
 	EXPECT_EQ(printable("\xc2\x85"), "\\xc2\\x85");
-	EXPECT_EQ(printable("\xc2\x9b" "2J"), "\\xc2\\x9b2J");
+	EXPECT_EQ(printable("\xc2\x9b"
+			    "2J"),
+		  "\\xc2\\x9b2J");
 }
 
 TEST(Printable, DoublesBackslashesSoEscapesAreUnambiguous)
@@ -68,7 +70,10 @@ TEST(Printable, EscapesMalformedUtf8ByteByByte)
 	EXPECT_EQ(printable("\xf5\x80\x80\x80"), "\\xf5\\x80\\x80\\x80");
 	// Cut short: at the end, before ASCII, before a whole sequence.
 	EXPECT_EQ(printable("\xe2\x82"), "\\xe2\\x82");
-	EXPECT_EQ(printable("\xf0\x9f\x98" "A"), "\\xf0\\x9f\\x98" "A");
+	EXPECT_EQ(printable("\xf0\x9f\x98"
+			    "A"),
+		  "\\xf0\\x9f\\x98"
+		  "A");
 	EXPECT_EQ(printable("\xe2\x82\xe2\x82\xac"), "\\xe2\\x82\xe2\x82\xac");
 	// Bytes that never start a sequence.
 	EXPECT_EQ(printable("\x80"), "\\x80");
@@ -99,7 +104,9 @@ TEST(JsonString, KeepsWellFormedUtf8)
 
 TEST(JsonString, ShowsBytesThatAreNotUtf8AsBackslashX)
 {
-	EXPECT_EQ(json_string("a\xff" "b"), "\"a\\\\xffb\"");
+	EXPECT_EQ(json_string("a\xff"
+			      "b"),
+		  "\"a\\\\xffb\"");
 	EXPECT_EQ(json_string("\xed\xa0\x80"), "\"\\\\xed\\\\xa0\\\\x80\"");
 	EXPECT_EQ(json_string("\xc0\xaf"), "\"\\\\xc0\\\\xaf\"");
 	EXPECT_EQ(json_string("\xe2\x82"), "\"\\\\xe2\\\\x82\"");

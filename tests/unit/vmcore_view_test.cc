@@ -78,8 +78,8 @@ TEST(VmcoreView, ReadsBothClasses)
 
 TEST(VmcoreView, RejectsOtherClassesAndByteOrders)
 {
-	for (auto [index, value] : {std::pair{EI_CLASS, ELFCLASSNONE}, {EI_CLASS, 3},
-				    {EI_DATA, ELFDATA2MSB}}) {
+	for (auto [index, value] :
+	     {std::pair{EI_CLASS, ELFCLASSNONE}, {EI_CLASS, 3}, {EI_DATA, ELFDATA2MSB}}) {
 		Laid laid(ElfClass::elf32);
 		std::vector<std::byte> bytes(laid.table.generated().begin(),
 					     laid.table.generated().end());

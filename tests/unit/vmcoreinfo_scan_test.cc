@@ -43,16 +43,17 @@ protected:
 		auto file = MappedFile::open(path_);
 		EXPECT_TRUE(file);
 		std::vector<uint64_t> offered;
-		result_ = scan_guest_pages(*file, map_, sizeof(uint64_t), limit,
-					   [&](uint64_t paddr, std::span<const std::byte> start,
-					       uint64_t available) {
-						   uint64_t marker;
-						   std::memcpy(&marker, start.data(), sizeof marker);
-						   EXPECT_EQ(marker, paddr);
-						   EXPECT_EQ(available, ram_size_ - paddr);
-						   offered.push_back(paddr);
-						   return paddr == accept;
-					   });
+		result_ =
+			scan_guest_pages(*file, map_, sizeof(uint64_t), limit,
+					 [&](uint64_t paddr, std::span<const std::byte> start,
+					     uint64_t available) {
+						 uint64_t marker;
+						 std::memcpy(&marker, start.data(), sizeof marker);
+						 EXPECT_EQ(marker, paddr);
+						 EXPECT_EQ(available, ram_size_ - paddr);
+						 offered.push_back(paddr);
+						 return paddr == accept;
+					 });
 		return offered;
 	}
 

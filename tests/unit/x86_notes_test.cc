@@ -51,9 +51,9 @@ TEST(X86Notes, FirstVcpuOutsideLongModeGivesI386Notes)
 	EXPECT_EQ(load_le<uint32_t>(note + 8), uint32_t{NT_PRSTATUS});
 	const std::byte *desc = note + 20;
 	EXPECT_EQ(load_le<uint32_t>(desc + 24), 1u);
-	EXPECT_EQ(load_le<uint32_t>(desc + 72), 3u);      // ebx: the low half of regs[3]
-	EXPECT_EQ(load_le<uint32_t>(desc + 72 + 48), 0x000f1234u);      // eip
-	EXPECT_EQ(load_le<uint16_t>(desc + 72 + 52), 0x08u);            // cs
+	EXPECT_EQ(load_le<uint32_t>(desc + 72), 3u);               // ebx: the low half of regs[3]
+	EXPECT_EQ(load_le<uint32_t>(desc + 72 + 48), 0x000f1234u); // eip
+	EXPECT_EQ(load_le<uint16_t>(desc + 72 + 52), 0x08u);       // cs
 	// Two 164-byte NT_PRSTATUS notes, then two QEMU notes of 20 + 440 bytes.
 	EXPECT_EQ(notes.bytes.size(), 2 * (20u + 144) + 2 * (20u + 440));
 	EXPECT_EQ(load_le<uint32_t>(note + 164 + 20 + 24), 2u); // the second vCPU's pid
