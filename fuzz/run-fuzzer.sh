@@ -18,4 +18,4 @@ if [ $status -ne 0 ] || [ -n "$(ls -A "$dir/findings")" ]; then
 	ls -l "$dir/findings" >&2
 	exit 1
 fi
-echo "run-fuzzer: $(basename "$fuzzer"): no findings in $seconds s; corpus $(ls "$dir/corpus" | wc -l) inputs"
+echo "run-fuzzer: $(basename "$fuzzer"): no findings in $seconds s; corpus $(find "$dir/corpus" -mindepth 1 -maxdepth 1 | wc -l) inputs"

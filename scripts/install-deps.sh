@@ -38,5 +38,5 @@ apt-get install -y -q --no-install-recommends \
 	gdb crash python3-drgn makedumpfile elfutils binutils dwz debuginfod libdebuginfod1 curl \
 	busybox-static cpio kmod xz-utils zstd lz4 ca-certificates \
 	qemu-system-data seabios qemu-system-x86 qemu-system-arm \
-	clang-14 libclang-rt-14-dev util-linux
+	clang-14 libclang-rt-14-dev util-linux clang-format shellcheck
 apt-get install -y -q --no-install-recommends -t bookworm-backports meson python3-pycotap

@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2154 # $test_name is the sourcing script's
 # The prelude of the test scripts (bash; sourced, not run): one way to fail, a private work
 # directory, and mounts that are unmounted on every way out, Ctrl-C and `kill` included, so that
 # an interrupted test leaves no FUSE mount and no temporary files behind.
@@ -32,9 +33,9 @@ mount_core() {
 }
 
 prelude_cleanup() {
-	local dir i
+	local dir
 	for dir in "${prelude_mounts[@]}"; do
-		for i in 1 2 3; do # a vmcorefs that stacked a mount on a busy mount point leaves two
+		for _ in 1 2 3; do # a vmcorefs that stacked a mount on a busy mount point leaves two
 			mountpoint -q "$dir" 2>/dev/null || break
 			fusermount3 -u "$dir" 2>/dev/null || umount -l "$dir" 2>/dev/null || break
 		done

@@ -17,7 +17,7 @@ test_name=badinput.$case
 . "$here/inputs.sh"
 trim() { sed 's/^[[:space:]]*//; s/[[:space:]]*$//' <<<"$1"; }
 
-row=$(grep -E "^$case[[:space:]]*\|" "$here/cases.txt") || fail "no such case in cases.txt"
+row=$(grep -E "^${case}[[:space:]]*\|" "$here/cases.txt") || fail "no such case in cases.txt"
 IFS='|' read -r _ needs names want_status words <<<"$row"
 needs=$(trim "$needs") names=$(trim "$names") want_status=$(trim "$want_status") words=$(trim "$words")
 
@@ -33,7 +33,7 @@ track_mount "$mnt"
 # How vmcorefs is run: plain, or in a mount namespace with /dev changed (ns_tmpfs_dev,
 # ns_null_fuse), or as nobody (as_nobody, ns_fuse_node_as_nobody); to mount, or in the mode
 # of $mode_arg (--extract=FILE, --compare=REF: then with the core alone).
-args=() run=plain named= mode_arg=
+args=() run=plain named='' mode_arg=''
 
 # Input makers: each sets $core (and $args, $run, $mnt, $named as needed).
 input_not-elf() { core=$work/text; echo "this is not a core" >"$core"; }
@@ -59,7 +59,7 @@ input_cut-qemu-structures() {
 # not, its RAM is not. Either way the error must point at the truncation.
 input_cut-before-guest-ram() {
 	copy_qemu_core
-	local host= offset vaddr hosts h
+	local host='' offset vaddr hosts h
 	hosts=$("$vmcorefs" --info "$core" | awk '/^target_start/ { table = 1; next }
 		table && NF == 3 && $3 ~ /^[0-9a-f]+$/ { print $3; next }
 		table && !/^-/ { table = 0 }')
@@ -311,16 +311,16 @@ a_sleeping_process() {
 	named="process $sleeper"
 	core=
 }
-after_sleeper() { kill -KILL $sleeper 2>/dev/null || true; }
-input_pid-none() { core= named="process 2147483647" args=(--pid=2147483647); }
-input_pid-not-a-number() { core= args=(--pid=12ab); }
+after_sleeper() { kill -KILL "$sleeper" 2>/dev/null || true; }
+input_pid-none() { core='' named="process 2147483647" args=(--pid=2147483647); }
+input_pid-not-a-number() { core='' args=(--pid=12ab); }
 input_freeze-without-pid() { copy_qemu_core; args=(--freeze); }
 input_json-without-info() { copy_qemu_core; args=(--json); }
 input_json-and-verbose() { copy_qemu_core; args=(--info --json -v); }
 input_readahead-not-a-size() { copy_qemu_core; args=(--readahead=1M); }
 input_readahead-with-info() { copy_qemu_core; args=(--info --readahead=512); }
 input_vmcoreinfo-scan-zero() { copy_qemu_core; args=(--info --vmcoreinfo-scan=0); }
-input_pid-not-qemu() { a_sleeping_process; args=(--pid=$sleeper); }
+input_pid-not-qemu() { a_sleeping_process; args=(--pid="$sleeper"); }
 after_pid-not-qemu() { after_sleeper; }
 # A process that has exited and is not yet reaped: its child exits, and the parent, having become
 # `sleep` by exec, never waits for it.
@@ -335,10 +335,10 @@ input_pid-zombie() {
 	zombie=$(cat "$work/zombie")
 	named="process $zombie"
 	core=
-	args=(--pid=$zombie)
+	args=(--pid="$zombie")
 }
 after_pid-zombie() { after_sleeper; }
-input_pid-other-user() { a_sleeping_process; args=(--pid=$sleeper); mode_arg=--info; run=as_nobody; }
+input_pid-other-user() { a_sleeping_process; args=(--pid="$sleeper"); mode_arg=--info; run=as_nobody; }
 after_pid-other-user() { after_sleeper; }
 # gdb holds the process: --freeze must not take it from gdb (nor wait), and say so.
 input_pid-freeze-traced() {
@@ -347,9 +347,9 @@ input_pid-freeze-traced() {
 	tracer=$!
 	for ((i = 0; i < 300; i++)); do [ -e "$work/attached" ] && break; sleep 0.1; done
 	[ -e "$work/attached" ] || fail "gdb did not attach to sleep"
-	args=(--pid=$sleeper --freeze)
+	args=(--pid="$sleeper" --freeze)
 }
-after_pid-freeze-traced() { kill -KILL $tracer; after_sleeper; }
+after_pid-freeze-traced() { kill -KILL "$tracer"; after_sleeper; }
 
 # Runs vmcorefs; afterwards (in the same mount namespace) records whether $mnt is a mount point.
 run_vmcorefs() {
@@ -358,6 +358,7 @@ run_vmcorefs() {
 	local cmd=("$vmcorefs" "${args[@]}" "${source[@]}" "$mnt")
 	[ -z "$mode_arg" ] || cmd=("$vmcorefs" "${args[@]}" "$mode_arg" "${source[@]}")
 	# In a private mount namespace: run, note any mount, unmount it (its daemon then exits).
+	# shellcheck disable=SC2016 # expanded by the namespace's shell
 	local in_ns='"$@"; s=$?; if mountpoint -q "$MNT"; then echo mounted >"$MARK"; umount -l "$MNT"; fi; exit $s'
 	export MNT=$mnt MARK=$work/mounted-in-namespace
 	case $run in

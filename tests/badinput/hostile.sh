@@ -36,7 +36,7 @@ expect_eio() {
 }
 
 changed_under_mount() {
-	local how log
+	local how log blocks
 	for how in rewrite cut-and-extend; do
 		copy_qemu_core
 		log=$work/daemon-$how.log
@@ -46,7 +46,8 @@ changed_under_mount() {
 		# Nothing of the core is read before the change: pages read then would stay in the page
 		# cache, and read again (they are the core's bytes as mounted, not wrong ones).
 		grep -q '^QEMU: ' "$mnt/info" || fail "the mount is not serving"
-		block=blocks/$(ls "$mnt/blocks" | head -n 1) # data and holes of the core both
+		blocks=("$mnt"/blocks/*)
+		block=blocks/${blocks[0]##*/} # data and holes of the core both
 		touch -d '1 minute ago' "$core" # the change below is a new mtime, whatever the clock
 		case $how in
 		rewrite) printf 'X' | dd of="$core" bs=1 seek=4096 conv=notrunc status=none ;;

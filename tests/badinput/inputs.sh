@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2154 # $scenarios, $work and $here are the sourcer's
 # The makers of real bad input that the badinput scripts share (bash; sourced after
 # tests/prelude.sh, with $scenarios, the harness's scenario directory, and $here set): copies of
 # the harness's QEMU cores to damage, QEMU's variables as gdb reads them, a core of `sleep`.

@@ -31,13 +31,13 @@ host=$(timeout 120 gdb -nx -batch -iex 'set debuginfod enabled off' "$qemu" "$co
 	'printf "=%#lx\n", (unsigned long)address_space_memory.current_map->ranges[0].mr->ram_block->host' 2>&1 |
 	sed -n 's/^=//p')
 [ -n "$host" ] || fail "gdb cannot read the host address of guest RAM"
-read -r offset vaddr filesz < <(readelf -lW "$core" | awk -v host=$((host)) '$1 == "LOAD" {
+read -r offset _ filesz < <(readelf -lW "$core" | awk -v host=$((host)) '$1 == "LOAD" {
 	print $2, $3, $5 }' | while read -r o v f; do ((v == host)) && { echo "$o $v $f"; break; }; done)
 [ -n "${offset:-}" ] || fail "no PT_LOAD starts at guest RAM's host address $host"
 (( filesz > 0x100000 )) || fail "the guest-RAM PT_LOAD holds only $filesz bytes"
 cut=$((offset + filesz - 0x100000))
 truncate -s $cut "$core"
-# Guest-physical 0 is host $vaddr, so the cut is at guest-physical filesz - 1 MiB.
+# Guest-physical 0 is host $host, the PT_LOAD's start: the cut is at guest-physical filesz - 1 MiB.
 start=$(printf '%#x' $((filesz - 0x100000))) end=$(printf '%#x' $((filesz)))
 echo "cut at file offset $(printf '%#x' $cut): guest $start-$end must be absent"
 

@@ -183,8 +183,8 @@ debuginfo-option) # --debuginfo wins over a build-id tree that has a copy too
 dwz-debian | dwz-dwzdir | dwz-altid) # dwz'd, compressed .debug + the multifile where each layout has it
 	load_manifest
 	layout=${case#dwz-}
-	agree "$(v dwz_stripped)" "$(v dwz_${layout}_debug)" "$(v dwz_${layout}_alt)" -- \
-		--executable="$(v dwz_stripped)" --debug-file-directory="$(v dwz_${layout}_tree)"
+	agree "$(v dwz_stripped)" "$(v "dwz_${layout}_debug")" "$(v "dwz_${layout}_alt")" -- \
+		--executable="$(v dwz_stripped)" --debug-file-directory="$(v "dwz_${layout}_tree")"
 	;;
 dwz-debuginfo-option) # --debuginfo names the dwz'd file; its alt file comes from the tree
 	load_manifest

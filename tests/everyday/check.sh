@@ -43,9 +43,15 @@ trap cleanup EXIT
 trap 'exit 1' HUP INT TERM
 
 now() { date +%s.%N; }
-# Whether process $1 has a file of the cache open. grep reads all of ls's output: grep -q could
-# exit first and fail the pipeline with ls's SIGPIPE.
-writes_cache() { ls -l "/proc/$1/fd" 2>/dev/null | grep -- "-> $cache/" >/dev/null; }
+# Whether process $1 has a file of the cache open.
+writes_cache() {
+	local fd
+	for fd in "/proc/$1/fd"/*; do
+		[[ "$(readlink "$fd" 2>/dev/null)" != "$cache"/* ]] || return 0
+	done
+	return 1
+}
+cache_entries() { find "$cache" -mindepth 1 -maxdepth 1 -printf '%f\n' | sort; }
 seconds() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; }
 mounted() { awk -v m="$1" '$2 == m { found = 1 } END { exit !found }' /proc/self/mounts; }
 # Runs a command (exec: in the background, $! is the command's pid) with SIGINT, SIGTERM and
@@ -154,7 +160,7 @@ compressed_format() {
 	[ "$status" -eq 0 ] || fail "mounting $input failed: $(cat "$work/err")"
 	mounted "$mnt" || fail "$input: vmcorefs returned but $mnt is not mounted"
 	entry=$(ls "$cache"/*.core)
-	[ "$(ls -A "$cache" | wc -l)" -eq 1 ] || fail "more than one file in the cache: $(ls -A "$cache")"
+	[ "$(cache_entries | wc -l)" -eq 1 ] || fail "more than one file in the cache: $(cache_entries)"
 	cmp "$mnt/guest.vmcore" "$work/plain.vmcore" || fail "$input: guest.vmcore differs from the plain core's"
 	grep -q '^QEMU: ' "$mnt/info" || fail "$input: no QEMU line in info"
 	first=$(stat -c '%i %.9Y' "$entry")
@@ -168,7 +174,7 @@ compressed_format() {
 	echo "$format: first mount (decompressing) $(seconds "$t0" "$t1") s, second mount (cache) $(seconds "$t2" "$(now)") s"
 	second=$(stat -c '%i %.9Y' "$entry")
 	[ "$first" = "$second" ] || fail "the cache entry was rewritten: inode and mtime $first, then $second"
-	[ "$(ls -A "$cache" | wc -l)" -eq 1 ] || fail "the second mount added to the cache: $(ls -A "$cache")"
+	[ "$(cache_entries | wc -l)" -eq 1 ] || fail "the second mount added to the cache: $(cache_entries)"
 	cmp "$mnt/guest.vmcore" "$work/plain.vmcore" || fail "$input: guest.vmcore differs on the second mount"
 	fusermount3 -u "$mnt"
 

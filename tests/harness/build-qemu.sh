@@ -52,12 +52,13 @@ src=$(find . -maxdepth 1 -type d -name 'qemu-*' -print -quit)
 mkdir "$src/build" && cd "$src/build"
 # --enable-debug-info keeps the DWARF vmcorefs reads; -O2 matches Debian's optimisation level so
 # struct layouts are the same.
-../configure --prefix="$dir" --target-list=$target-softmmu --without-default-features \
+# shellcheck disable=SC2086 # $features and $extra are lists of options
+../configure --prefix="$dir" --target-list="$target-softmmu" --without-default-features \
 	$features --enable-debug-info --disable-strip --disable-werror \
 	--disable-docs --extra-cflags=-O2 ${extra:-} >&2
-ninja -j"$(nproc)" qemu-system-$target >&2
+ninja -j"$(nproc)" "qemu-system-$target" >&2
 mkdir -p "$dir.tmp/bin"
-cp qemu-system-$target "$dir.tmp/bin/"
+cp "qemu-system-$target" "$dir.tmp/bin/"
 cd "$dir.tmp" && rm -rf src
 mv "$dir.tmp" "$dir"
 echo "$bin"

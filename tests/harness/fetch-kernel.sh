@@ -28,7 +28,7 @@ extract_modules() {
 	for m in $modules; do patterns="$patterns ./lib/modules/$release/kernel/drivers/$m.ko*"; done
 	# shellcheck disable=SC2086 # one pattern per word
 	dpkg-deb --fsys-tarfile "$pkg"_*.deb | tar -x --wildcards $patterns
-	for ko in $(find lib -name '*.ko*'); do
+	find lib -name '*.ko*' | while read -r ko; do
 		name=$(basename "$ko"); name=${name%.xz}; name=${name%.zst}
 		case $ko in
 		*.xz) xz -dc "$ko" >"$1/$name" ;;

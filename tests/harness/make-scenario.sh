@@ -19,9 +19,9 @@ usage() { echo "usage: make-scenario.sh idle|panic|novmcoreinfo|kvm|dumpoff|virt
 # memory; -qemu10 uses QEMU 10.0 (Debian's backport) instead of Debian 12's 7.2; -stock runs
 # Debian's own stripped QEMU 7.2 (packages qemu-system-x86 and qemu-system-arm, no debug info), not
 # one built here. The manifest's scenario= is the scenario without them; name= is all of it.
-name=$1 scenario=${1%-qemu10} qemu_suite=bookworm machine=pc machine_props= memory=512 maxmem=
+name=$1 scenario=${1%-qemu10} qemu_suite=bookworm machine=pc machine_props='' memory=512 maxmem=''
 ram_idstr=pc.ram target=x86_64 kernel_arch=amd64 console=ttyS0 cpu=() panic_by=1
-notes_per_vcpu=2 idle_append= stock=no
+notes_per_vcpu=2 idle_append='' stock=no
 [ "$scenario" = "$name" ] || qemu_suite=bookworm-backports
 [ "${scenario%-stock}" = "$scenario" ] || scenario=${scenario%-stock} stock=yes
 case $scenario in
@@ -68,7 +68,7 @@ novmcoreinfo) qemu_args=() append=vmcorefs.panic=$panic_by until='end Kernel pan
 # sync, and nothing syncs a guest that merely runs. Firmware only, because Linux boots far too
 # slowly under the nested KVM of the test machines.
 kvm)
-	accel=kvm accel_props= log=firmware.log until='^No bootable device' kernel=no
+	accel=kvm accel_props='' log=firmware.log until='^No bootable device' kernel=no
 	qemu_args=(-device vmcoreinfo "${debugcon[@]}")
 	if [ ! -e /dev/kvm ]; then echo "make-scenario: kvm: SKIP: no /dev/kvm on this machine" >&2; exit 77; fi
 	# /dev/kvm exists, so KVM is expected to work: anything else is a failure, never a skip.
@@ -85,7 +85,7 @@ kvm)
 virtiomem)
 	maxmem=2G virtio_mem_requested=$((130 << 20))
 	qemu_args=(-device vmcoreinfo -object memory-backend-ram,id=vmem0,size=1G
-		-device virtio-mem-pci,id=vm0,memdev=vmem0,requested-size=$virtio_mem_requested)
+		-device virtio-mem-pci,id=vm0,memdev=vmem0,requested-size="$virtio_mem_requested")
 	append='vmcorefs.virtio_mem=1 memhp_default_state=online' until='^VMCOREFS-READY '
 	;;
 # A guest outside long mode (SeaBIOS, 16- and 32-bit code, under TCG): QEMU writes EM_386 and
@@ -107,7 +107,7 @@ firmware-*)
 	firmware-flash-above4g) expected_class=ELF64 machine_props=,max-ram-below-4g=64M ;;
 	*) usage ;;
 	esac
-	[ $scenario = firmware-rom ] ||
+	[ "$scenario" = firmware-rom ] ||
 		qemu_args+=(-drive if=pflash,format=raw,readonly=on,file=/usr/share/seabios/bios-256k.bin)
 	;;
 *) usage ;;

@@ -55,7 +55,7 @@ check_firmware() {
 	firmware-flash-above4g) want_loads=$(printf '0+%x\n100000000+%x' $((ram / 2)) $((ram / 2))) ;;
 	esac
 	[ "$loads" = "$want_loads" ] || fail "PT_LOADs of $reference are"$'\n'"$loads"$'\n'"expected"$'\n'"$want_loads"
-	echo "selfcheck: $scenario: OK ($(get expected_class), EM_386, PT_LOADs" $loads")"
+	echo "selfcheck: $scenario: OK ($(get expected_class), EM_386, PT_LOADs ${loads//$'\n'/ })"
 }
 
 [ "$scenario" != kvm ] || { check_kvm; exit 0; }
@@ -98,7 +98,7 @@ if [ "$target" = aarch64 ]; then
 	grep -q 'Machine: *AArch64' <<<"$header" || fail "$reference is not an AArch64 vmcore"
 	grep -qaF "OSRELEASE=$release" "$reference" || fail "no OSRELEASE=$release in $reference"
 	[ -z "$panic" ] || grep -qaF "$panic" "$reference" || fail "no '$panic' in $reference"
-	echo "selfcheck: $scenario ($target): OK (notes of the reference:" $notes")"
+	echo "selfcheck: $scenario ($target): OK (notes of the reference: ${notes//$'\n'/ })"
 	exit 0
 fi
 
@@ -109,11 +109,11 @@ if [ "$scenario" = novmcoreinfo ]; then
 	echo "selfcheck: crash on QEMU's reference without VMCOREINFO (exit $crashed):"
 	sed 's/^/    /' <<<"$sys"
 else
-	[ $crashed -eq 0 ] || fail "crash failed or timed out on $reference:"$'\n'"$sys"
+	[ "$crashed" -eq 0 ] || fail "crash failed or timed out on $reference:"$'\n'"$sys"
 	# sys right-aligns its field names; compare whole lines without the indentation.
 	fields=$(sed 's/^ *//' <<<"$sys")
 	has() { grep -qxF "$1" <<<"$fields" || fail "crash's sys does not show '$1':"$'\n'"$sys"; }
 	has "RELEASE: $release"
 	has "PANIC: \"$panic\""
 fi
-echo "selfcheck: $scenario: OK (notes of the reference:" $notes")"
+echo "selfcheck: $scenario: OK (notes of the reference: ${notes//$'\n'/ })"

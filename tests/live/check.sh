@@ -137,15 +137,16 @@ kill -CONT $pid
 qmp query-status >/dev/null || fail "hung: QMP does not answer after SIGCONT"
 
 # frozen: QEMU's threads held with ptrace while mounted, and let go however the daemon ends.
-cpu_time() { awk '{ print $14 + $15 }' /proc/$pid/stat; } # utime + stime, in clock ticks
+cpu_time() { awk '{ print $14 + $15 }' "/proc/$pid/stat"; } # utime + stime, in clock ticks
 runs() { # QEMU's TCG threads use CPU time
-	local before=$(cpu_time)
+	local before
+	before=$(cpu_time)
 	sleep 1
 	[ "$(cpu_time)" -gt "$before" ]
 }
 all_traced() {
 	local t
-	for t in /proc/$pid/task/*; do
+	for t in "/proc/$pid/task"/*; do
 		[ "$(sed 's/^.*) \(.\).*$/\1/' "$t/stat")" = t ] || return 1
 	done
 }
@@ -163,7 +164,7 @@ for ending in unmount kill; do
 	fi
 	for ((i = 0; i < 50; i++)); do all_traced || break; sleep 0.1; done
 	runs || fail "frozen: QEMU does not run again after $ending"
-	say "frozen: $(ls /proc/$pid/task | wc -l) threads in tracing stop, no CPU time; QEMU runs again after $ending"
+	say "frozen: $(find "/proc/$pid/task" -mindepth 1 -maxdepth 1 | wc -l) threads in tracing stop, no CPU time; QEMU runs again after $ending"
 done
 gdb -nx -batch -p $pid -ex "shell touch $work/gdb-attached; sleep 60" >/dev/null 2>&1 &
 gdb=$!
