@@ -16,6 +16,8 @@
 #            again; a QEMU gdb holds cannot be frozen (one line)
 #   gone     QEMU killed while mounted: reads fail with EIO, the daemon logs one line about it
 #            and unmounts cleanly
+#   exiting  a QEMU (another, not booted: -S) killed while vmcorefs is walking its structures (held
+#            there by gdb): one line saying it has exited, a non-zero exit, no mount
 # Usage: check.sh VMCOREFS MANIFEST
 set -eu
 test_name=live
@@ -201,3 +203,34 @@ wait $daemon || fail "gone: the daemon exited with status $?"
 [ "$(grep -c 'the process has exited' "$work/gone.err")" = 1 ] ||
 	{ cat "$work/gone.err"; fail "gone: the daemon did not log the exit once"; }
 say "gone: reads fail with EIO; the daemon said: $(grep 'has exited' "$work/gone.err")"
+
+# exiting: the process goes while the mount is being made. gdb holds vmcorefs where the walk of
+# QEMU's structures begins, and QEMU is killed there; vmcorefs goes on once QEMU is a zombie or
+# reaped (this shell reaps it while it waits for gdb), its memory gone: SIGKILL is not instant.
+"$qemu" -L /usr/share/qemu -L /usr/share/seabios "${board[@]}" -m 512 -S -accel tcg -nodefaults \
+	-display none -qmp "unix:$work/qmp-exiting.sock,server=on,wait=off" \
+	</dev/null >"$work/qemu-exiting.log" 2>&1 &
+pid=$!
+disown $pid # killed on purpose: no job notice
+# QMP answers once the machine is made: before that, vmcorefs would find no guest in it yet.
+for ((i = 0; ; i++)); do
+	timeout 5 /usr/bin/python3 "$harness/qmp.py" "$work/qmp-exiting.sock" query-status \
+		>/dev/null 2>&1 && break
+	[ $i -lt 100 ] || { cat "$work/qemu-exiting.log"; fail "exiting: QEMU's QMP did not answer"; }
+	sleep 0.1
+done
+gone="grep -qs '^State:.Z' /proc/$pid/status || [ ! -e /proc/$pid ]"
+timeout 300 gdb -nx -batch -iex 'set debuginfod enabled off' -ex 'break vmcorefs::walk_guest' \
+	-ex "set args -f --pid=$pid $mnt 2>$work/exiting.err" -ex run \
+	-ex "shell kill -KILL $pid; until $gone; do sleep 0.1; done" \
+	-ex continue "$vmcorefs" >"$work/exiting-gdb.out" 2>&1 ||
+	{ cat "$work/exiting-gdb.out" "$work/exiting.err"; fail "exiting: gdb failed"; }
+grep -q '^Breakpoint 1, vmcorefs::walk_guest' "$work/exiting-gdb.out" ||
+	{ cat "$work/exiting-gdb.out"; fail "exiting: vmcorefs did not reach the walk"; }
+grep -q 'exited with code 0*[1-9]' "$work/exiting-gdb.out" ||
+	{ cat "$work/exiting-gdb.out"; fail "exiting: vmcorefs did not exit with an error"; }
+[ "$(wc -l <"$work/exiting.err")" = 1 ] &&
+	grep -q "^vmcorefs: process $pid: .*the process has exited" "$work/exiting.err" ||
+	{ cat "$work/exiting.err"; fail "exiting: no one line saying process $pid has exited"; }
+! mountpoint -q "$mnt" || fail "exiting: something is mounted on $mnt"
+say "exiting: $(cat "$work/exiting.err")"
