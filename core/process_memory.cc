@@ -36,7 +36,11 @@ std::string ptrace_permission_hint(pid_t pid)
 	if (stat(dir.c_str(), &st) == 0 && st.st_uid != geteuid())
 		return "process " + std::to_string(pid) + " belongs to user " +
 		       std::to_string(st.st_uid) + ": run vmcorefs as that user or as root";
-	std::string scope = yama_scope();
+	return yama_hint(yama_scope());
+}
+
+std::string yama_hint(const std::string &scope)
+{
 	if (scope.empty())
 		return "reading another process's memory needs the right to ptrace it (root, or "
 		       "CAP_SYS_PTRACE)";

@@ -51,5 +51,8 @@ private:
 
 // Why this user may not read process pid's memory, and how to allow it; for errors.
 std::string ptrace_permission_hint(pid_t pid);
+// The part of that hint for a process of this user: what Yama's ptrace_scope (its text in
+// /proc/sys/kernel/yama/ptrace_scope; empty: no Yama) allows.
+std::string yama_hint(const std::string &scope);
 
 } // namespace vmcorefs
