@@ -1,45 +1,52 @@
 #!/bin/bash
-# Runs the debug-info QEMU in SCENARIO, freezes it, and writes into OUTDIR views of that one
-# instant: QEMU's own vmcore (reference.vmcore, the ground truth, when the scenario can have one),
-# the QEMU process core taken by gdb (gcore.core) and the one the Linux kernel writes on SIGABRT
-# (kernel.core), plus OUTDIR/manifest (key=value lines) for the tests that read them.
+# Boots the scenario NAME, a row of tests/scenarios.txt (its QEMU, machine and guest), freezes it,
+# and writes into OUTDIR views of that one instant: QEMU's own vmcore (reference.vmcore, the ground
+# truth, when the scenario can have one), the QEMU process core taken by gdb (gcore.core) and the
+# one the Linux kernel writes on SIGABRT (kernel.core), plus OUTDIR/manifest (key=value lines) for
+# the tests that read them.
 # Exit status 77 (CTest's SKIP_RETURN_CODE) only when the scenario needs /dev/kvm and the machine
 # has none.
 set -eu
-usage() { echo "usage: make-scenario.sh idle|panic|novmcoreinfo|kvm|dumpoff|virtiomem|firmware-rom|firmware-flash|firmware-flash-above4g[-bigmem|-q35|-arm64|-arm64sve|-arm64vhe][-qemu10|-stock] OUTDIR" >&2; exit 2; }
+usage() { echo "usage: make-scenario.sh NAME OUTDIR   (NAME: a row of tests/scenarios.txt)" >&2; exit 2; }
 [ $# -eq 2 ] || usage
-# Suffixes vary the QEMU under a scenario: -bigmem runs it on q35 with 4.5 GiB, so RAM below and
-# above the PCI hole are two guest-physical blocks of one RAMBlock (QEMU's dump and gcore then write
-# 4.5 GiB each; the kernel's core is sparse); -arm64 boots Debian's arm64 kernel in
-# qemu-system-aarch64 (virt, TCG) on a Cortex-A57, which has no SVE, and panics it from a process
-# with live floating-point state (make-initramfs.sh); -arm64sve does the same on -cpu max, which
-# has SVE (and SME, pointer authentication...); -arm64vhe also gives the vCPUs EL2
-# (virtualization=on), where the kernel runs as a VHE host (idle-arm64 keeps a 32-bit task
-# spinning, so that a vCPU is in AArch32 state); -q35 runs the guest on q35 with its usual
-# memory; -qemu10 uses QEMU 10.0 (Debian's backport) instead of Debian 12's 7.2; -stock runs
-# Debian's own stripped QEMU 7.2 (packages qemu-system-x86 and qemu-system-arm, no debug info), not
-# one built here. The manifest's scenario= is the scenario without them; name= is all of it.
-name=$1 scenario=${1%-qemu10} qemu_suite=bookworm machine=pc machine_props='' memory=512 maxmem=''
-ram_idstr=pc.ram target=x86_64 kernel_arch=amd64 console=ttyS0 cpu=() panic_by=1
-notes_per_vcpu=2 idle_append='' stock=no
-[ "$scenario" = "$name" ] || qemu_suite=bookworm-backports
-[ "${scenario%-stock}" = "$scenario" ] || scenario=${scenario%-stock} stock=yes
-case $scenario in
-*-bigmem) scenario=${scenario%-bigmem} machine=q35 memory=4608 ;;
-*-q35) scenario=${scenario%-q35} machine=q35 ;;
-*-arm64)
-	scenario=${scenario%-arm64} machine=virt ram_idstr=mach-virt.ram
-	target=aarch64 kernel_arch=arm64 console=ttyAMA0 panic_by=fp idle_append=vmcorefs.aarch32=1
-	cpu=(-cpu cortex-a57)
-	;;
-*-arm64sve | *-arm64vhe)
-	[ "${scenario%-arm64vhe}" = "$scenario" ] || machine_props=,virtualization=on
-	scenario=${scenario%-arm64???} machine=virt ram_idstr=mach-virt.ram
-	target=aarch64 kernel_arch=arm64 console=ttyAMA0 panic_by=fp
-	cpu=(-cpu max) notes_per_vcpu=3
-	;;
-esac
 here=$(cd "$(dirname "$0")" && pwd)
+# The scenario's row: QEMU, MACHINE and GUEST (see tests/scenarios.txt). The manifest's name= is
+# NAME; its scenario= is the GUEST recipe.
+row=$(awk -F '[|]' -v name="$1" '{ n = $1; gsub(/^ +| +$/, "", n) } n == name' "$here/../scenarios.txt")
+[ -n "$row" ] || { echo "make-scenario: no scenario $1 in tests/scenarios.txt" >&2; usage; }
+IFS='|' read -r _ qemu_column machine_column guest_column _ <<<"$row"
+read -r qemu_column <<<"$qemu_column"
+read -r machine_column <<<"$machine_column"
+read -r scenario guest_option <<<"$guest_column"
+name=$1 qemu_suite=bookworm stock=no machine=pc machine_props='' memory=512 maxmem=''
+ram_idstr=pc.ram target=x86_64 kernel_arch=amd64 console=ttyS0 cpu=() panic_by=1
+notes_per_vcpu=2 idle_append=''
+case $qemu_column in
+7.2) ;;
+10.0) qemu_suite=bookworm-backports ;;
+stock) stock=yes ;; # Debian's qemu-system-x86 and qemu-system-arm
+*) echo "make-scenario: $name: unknown QEMU '$qemu_column'" >&2; exit 2 ;;
+esac
+# An arm64 guest boots Debian's arm64 kernel in qemu-system-aarch64 (virt, TCG), and panics it from
+# a process with live floating-point state (make-initramfs.sh); on the Cortex-A57, which has no
+# SVE, an idle guest keeps a 32-bit task spinning, so that a vCPU is in AArch32 state; -cpu max has
+# SVE (and SME, pointer authentication...), and with EL2 (virtualization=on) the kernel runs as a
+# VHE host.
+case $machine_column in
+pc) ;;
+q35) machine=q35 ;;
+"q35 4608M") machine=q35 memory=4608 ;; # QEMU's dump and gcore write 4.5 GiB each
+"virt a57" | "virt max" | "virt max el2")
+	machine=virt ram_idstr=mach-virt.ram target=aarch64 kernel_arch=arm64 console=ttyAMA0
+	panic_by=fp
+	case $machine_column in
+	"virt a57") cpu=(-cpu cortex-a57) idle_append=vmcorefs.aarch32=1 ;;
+	"virt max") cpu=(-cpu max) notes_per_vcpu=3 ;;
+	*) cpu=(-cpu max) notes_per_vcpu=3 machine_props=,virtualization=on ;;
+	esac
+	;;
+*) echo "make-scenario: $name: unknown MACHINE '$machine_column'" >&2; exit 2 ;;
+esac
 cpus=2
 
 # What a scenario varies: accelerator, QEMU devices, extra kernel arguments (kernel=no: no Linux,
@@ -112,9 +119,13 @@ firmware-*)
 	;;
 *) usage ;;
 esac
-# One panicked guest logs more than its log buffer holds (128 KiB, 4096 records) before the panic:
-# the kernel log has wrapped in both of its rings.
-[ "$name" != panic-qemu10 ] || append="$append vmcorefs.flood=6000 printk.devkmsg=on"
+# flood: the guest logs more than its log buffer holds (128 KiB, 4096 records) before it reaches
+# the state captured: the kernel log has wrapped in both of its rings.
+case $guest_option in
+'') ;;
+flood) append="$append vmcorefs.flood=6000 printk.devkmsg=on" ;;
+*) echo "make-scenario: $name: unknown GUEST option '$guest_option'" >&2; exit 2 ;;
+esac
 
 if [ $stock = yes ]; then
 	qemu=/usr/bin/qemu-system-$target
