@@ -18,6 +18,8 @@
 #            and unmounts cleanly
 #   exiting  a QEMU (another, not booted: -S) killed while vmcorefs is walking its structures (held
 #            there by gdb): one line saying it has exited, a non-zero exit, no mount
+#   panicked a guest booted to panic as the harness's panic scenario does, paused: --compare --pid
+#            agrees with QEMU's dump-guest-memory, registers included
 # Usage: check.sh VMCOREFS MANIFEST
 set -eu
 test_name=live
@@ -234,3 +236,32 @@ grep -q 'exited with code 0*[1-9]' "$work/exiting-gdb.out" ||
 	{ cat "$work/exiting.err"; fail "exiting: no one line saying process $pid has exited"; }
 ! mountpoint -q "$mnt" || fail "exiting: something is mounted on $mnt"
 say "exiting: $(cat "$work/exiting.err")"
+
+# panicked: another guest, which panics at boot (the panic scenario's guest), paused.
+case $target in
+x86_64) panic_by=1 ;;
+aarch64) panic_by=fp ;;
+esac
+"$qemu" -L /usr/share/qemu -L /usr/share/seabios "${board[@]}" -m 512 -smp "$cpus" \
+	-accel tcg,tb-size=128 -nodefaults -display none -device vmcoreinfo \
+	-kernel "$vmlinuz" -initrd "$initrd" -append "console=$console panic=0 vmcorefs.panic=$panic_by" \
+	-serial "file:$work/panic-serial.log" -qmp "unix:$work/qmp-panic.sock,server=on,wait=off" \
+	</dev/null >"$work/qemu-panic.log" 2>&1 &
+pid=$!
+panic_line='end Kernel panic - not syncing: sysrq triggered crash'
+for ((i = 0; ; i++)); do
+	grep -q "$panic_line" "$work/panic-serial.log" 2>/dev/null && break
+	kill -0 $pid 2>/dev/null ||
+		{ cat "$work/qemu-panic.log"; fail "panicked: QEMU exited while the guest booted"; }
+	[ $i -lt 300 ] ||
+		{ tail "$work/panic-serial.log"; fail "panicked: the guest did not panic in 300 s"; }
+	sleep 1
+done
+dump="{\"execute\": \"dump-guest-memory\","
+dump+=" \"arguments\": {\"paging\": false, \"protocol\": \"file:$work/panic.vmcore\"}}"
+timeout 60 /usr/bin/python3 "$harness/qmp.py" "$work/qmp-panic.sock" stop "$dump" ||
+	fail "panicked: QMP stop + dump-guest-memory failed"
+"$vmcorefs" --compare="$work/panic.vmcore" --pid=$pid >"$work/compare.out" 2>&1 ||
+	{ cat "$work/compare.out"; fail "panicked: --compare --pid does not agree with QEMU's dump"; }
+grep -q '^notes: ' "$work/compare.out" || fail "panicked: --compare compared no notes"
+say "panicked: --compare --pid agrees with dump-guest-memory; $(grep '^notes:' "$work/compare.out")"
