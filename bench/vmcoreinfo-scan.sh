@@ -4,9 +4,11 @@
 # -device vmcoreinfo and without, each left as the kernel's core of its QEMU (SIGABRT). Times a
 # mount of each core (until guest.vmcore's first bytes are read), page cache warm and dropped,
 # interleaved run by run; with BASELINE=BINARY, that binary on the core without the device too
-# (the scan before). Prints where each found the note and whether its text equals the device's.
+# (the scan before); and on a copy of the core with the device's has_vmcoreinfo flag cleared, which
+# must find the very note the device points at. Prints where each found the note and whether the
+# copy's equals the device's.
 # Target (printed, never enforced): without the device within 1.2x of with it.
-# Needs root (drop_caches) and about 10 GB under the cache. Usage: bench/vmcoreinfo-scan.sh;
+# Needs root (drop_caches) and about 15 GB under the cache. Usage: bench/vmcoreinfo-scan.sh;
 # VMCOREFS=BINARY benchmarks that binary instead of a fresh Release build; MEMORY and FILL (MiB)
 # size another guest.
 set -euo pipefail
@@ -36,7 +38,7 @@ initrd=$("$harness/make-initramfs.sh" "$kdir")
 # leaves its QEMU's core there as NAME/core, unless that core is there already (keyed by the
 # initramfs, which holds the fill).
 busy_core() {
-	local dir=$cache/$1-$memory-$fill pid status=0 i
+	local dir=$cache/$1-$memory-$fill pid status=0 i core
 	[ "$(cat "$dir/initramfs" 2>/dev/null)" != "$initrd" ] || [ ! -f "$dir/core" ] || return 0
 	rm -rf "$dir" && mkdir -p "$dir"
 	say "$1: booting a $memory MiB guest that fills $fill MiB"
@@ -55,13 +57,33 @@ busy_core() {
 	kill -ABRT $pid
 	wait $pid || status=$?
 	[ $status -eq 134 ] || { say "$1: QEMU exited with $status, not 134 (SIGABRT, core)"; exit 1; }
-	mv "$(find "$dir" -maxdepth 1 -name 'core*' | head -1)" "$dir/core" ||
+	core=$(find "$dir" -maxdepth 1 -name 'core*' -print -quit)
+	[ -n "$core" ] ||
 		{ say "$1: no core (core_pattern '$(cat /proc/sys/kernel/core_pattern)')"; exit 1; }
+	[ "$core" = "$dir/core" ] || mv "$core" "$dir/core"
 	echo "$initrd" >"$dir/initramfs"
 }
 busy_core busy-device -device vmcoreinfo
 busy_core busy-nodevice
 with=$cache/busy-device-$memory-$fill/core without=$cache/busy-nodevice-$memory-$fill/core
+
+# The device's core of the same instant with the device's has_vmcoreinfo cleared, in a copy: all
+# else equal, vmcorefs finds the note by scanning, and must find the one the device points at.
+unwritten=$work/unwritten.core
+symbol=$(nm "$qemu" | awk '$3 ~ /^vmcoreinfo_state(\.[0-9]+)?$/ && !n++ { print $3 }')
+flag=$(timeout 120 gdb -nx -batch -iex 'set debuginfod enabled off' "$qemu" "$with" -ex \
+	"printf \"=%lu\\n\", (unsigned long)&(*(VMCoreInfoState **)&'$symbol')->has_vmcoreinfo" \
+	2>/dev/null | sed -n 's/^=//p')
+[ -n "$flag" ] || { say "gdb cannot find the vmcoreinfo device's has_vmcoreinfo"; exit 1; }
+offset=
+while read -r type at vaddr _ filesz _; do
+	[ "$type" = LOAD ] && ((vaddr <= flag && flag < vaddr + filesz)) || continue
+	offset=$((at + flag - vaddr))
+	break
+done < <(readelf -lW "$with")
+[ -n "$offset" ] || { say "has_vmcoreinfo ($flag) is not in the core"; exit 1; }
+cp --sparse=always "$with" "$unwritten"
+printf '\0' | dd of="$unwritten" bs=1 seek="$offset" conv=notrunc status=none
 
 # The VMCOREINFO line of `vmcorefs --info CORE` by BINARY.
 found() { "$1" --info "$2" | awk '/^VMCOREINFO:/ && !n++'; }
@@ -101,9 +123,10 @@ mount_ms() { # FIGURE BINARY CORE
 say "timing mounts, $runs runs each"
 for ((r = 0; r < runs; r++)); do
 	for temp in warm cold; do
-		for side in with without ${baseline:+baseline}; do
+		for side in with without unwritten ${baseline:+baseline}; do
 			core=$without binary=$vmcorefs
 			[ "$side" != with ] || core=$with
+			[ "$side" != unwritten ] || core=$unwritten
 			[ "$side" != baseline ] || binary=$baseline
 			if [ $temp = warm ]; then cat "$core" >/dev/null; else drop_caches; fi
 			mount_ms "${side}_$temp" "$binary" "$core"
@@ -119,16 +142,18 @@ for temp in warm cold; do
 	row "mount, device present ($temp)" with_$temp ms
 	row "mount, device absent ($temp)" without_$temp ms
 	row "ratio absent / present ($temp)" ratio_$temp x '<' 1.2
+	row "mount, same instant, note unpublished ($temp)" unwritten_$temp ms
 	[ -z "$baseline" ] || row "mount, device absent, baseline ($temp)" baseline_$temp ms
 done
 echo "with the device:    $(found "$vmcorefs" "$with")"
 echo "without the device: $(found "$vmcorefs" "$without")"
 [ -z "$baseline" ] || echo "baseline, without:  $(found "$baseline" "$without")"
-device_note=$(note_text "$with") scanned_note=$(note_text "$without")
+echo "same instant, unpublished: $(found "$vmcorefs" "$unwritten")"
+device_note=$(note_text "$with") scanned_note=$(note_text "$unwritten")
 if [ -n "$device_note" ] && [ "$device_note" = "$scanned_note" ]; then
-	echo "the note found by the scan equals the device's"
+	echo "the note the scan finds in the same instant's RAM equals the device's"
 else
-	echo "the note found by the scan DIFFERS from the device's (or there is none)"
+	echo "the note the scan finds in the same instant's RAM DIFFERS from the device's (or is none)"
 fi
 echo "cores: $(du -h --apparent-size "$with" | cut -f1) apparent," \
 	"$(du -h "$with" | cut -f1) and $(du -h "$without" | cut -f1) on disk"

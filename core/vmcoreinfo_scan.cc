@@ -66,15 +66,18 @@ std::vector<Range> ranges_of(const GuestMemoryMap &map)
 
 class PageScanner {
 public:
-	PageScanner(const MemorySource &source, size_t probe_size, const NoteCandidate &candidate)
-		: source_(source), runs_(source.fd()), probe_(probe_size), candidate_(candidate)
+	PageScanner(const MemorySource &source, size_t probe_size, uint64_t limit,
+		    const NoteCandidate &candidate)
+		: source_(source), runs_(source.fd()), probe_(probe_size), limit_(limit),
+		  candidate_(candidate)
 	{
 	}
 
 	uint64_t examined() const { return examined_; }
+	bool limit_reached() const { return limit_reached_; }
 
 	// Offers the pages that start in guest [from, to) of `segment`; true when the scan is over:
-	// a candidate accepted, or a read failed.
+	// a candidate accepted, a read failed, or a page of data is left when the limit is reached.
 	bool scan(const GuestSegment &segment, uint64_t from, uint64_t to)
 	{
 		for (const GuestChunk &chunk : segment.chunks) {
@@ -107,6 +110,8 @@ private:
 				uint64_t page =
 					((pos + skew + page_size - 1) & ~(page_size - 1)) - skew;
 				for (; page < stop; page += page_size) {
+					if (examined_ >= limit_)
+						return limit_reached_ = true;
 					examined_ += page_size;
 					size_t length = std::min<uint64_t>(probe_.size(),
 									   chunk_core_end - page);
@@ -126,8 +131,10 @@ private:
 	const MemorySource &source_;
 	FileRuns runs_;
 	std::vector<std::byte> probe_; // the start of the page at hand
+	uint64_t limit_;
 	const NoteCandidate &candidate_;
 	uint64_t examined_ = 0;
+	bool limit_reached_ = false;
 };
 
 // The next window of r's up or down front, taken from r.
@@ -143,30 +150,38 @@ std::pair<uint64_t, uint64_t> take_window(Range &r, bool up)
 	return {r.hi, to};
 }
 
-// Moves every range's two fronts inward a window per turn until they meet; true when the scan
-// ended early (a candidate accepted, a read failed), false when all was scanned. `limit_reached`
-// set when the limit stopped it.
-bool scan_ranges(std::vector<Range> &ranges, PageScanner &scanner, uint64_t limit,
-		 bool &limit_reached)
+// One end of a range, moving inward, and what it has cost so far: the bytes of data looked at.
+struct Front {
+	Range *range;
+	bool up;
+	uint64_t cost = 0;
+};
+
+// Moves the front that has cost least so far inward a window at a time: fronts in data move in
+// step, and a front crossing holes, which cost nothing, goes on until it reaches data (a guest's
+// RAM is mostly holes where the guest never wrote, and the note may lie in an island of data far
+// from every likely place). Ends when the scanner says so or all is scanned.
+void scan_ranges(std::vector<Range> &ranges, PageScanner &scanner)
 {
-	for (bool left = true; left;) {
-		left = false;
-		for (Range &r : ranges) {
-			for (bool up : {true, false}) {
-				if (r.lo >= r.hi)
-					break;
-				if (scanner.examined() >= limit) {
-					limit_reached = true;
-					return true;
-				}
-				auto [from, to] = take_window(r, up);
-				if (scanner.scan(*r.segment, from, to))
-					return true;
-			}
-			left = left || r.lo < r.hi;
-		}
+	std::vector<Front> fronts;
+	for (Range &r : ranges) {
+		fronts.push_back({&r, true});
+		fronts.push_back({&r, false});
 	}
-	return false;
+	for (;;) {
+		Front *next = nullptr;
+		for (Front &f : fronts)
+			if (f.range->lo < f.range->hi && (!next || f.cost < next->cost))
+				next = &f;
+		if (!next)
+			return;
+		uint64_t before = scanner.examined();
+		auto [from, to] = take_window(*next->range, next->up);
+		bool over = scanner.scan(*next->range->segment, from, to);
+		next->cost += scanner.examined() - before;
+		if (over)
+			return;
+	}
 }
 
 } // namespace
@@ -174,12 +189,10 @@ bool scan_ranges(std::vector<Range> &ranges, PageScanner &scanner, uint64_t limi
 VmcoreinfoScan scan_guest_pages(const MemorySource &source, const GuestMemoryMap &map,
 				size_t probe_size, uint64_t limit, const NoteCandidate &candidate)
 {
-	PageScanner scanner(source, probe_size, candidate);
+	PageScanner scanner(source, probe_size, limit, candidate);
 	std::vector<Range> ranges = ranges_of(map);
-	VmcoreinfoScan out;
-	scan_ranges(ranges, scanner, limit, out.limit_reached);
-	out.examined = scanner.examined();
-	return out;
+	scan_ranges(ranges, scanner);
+	return {scanner.examined(), scanner.limit_reached()};
 }
 
 } // namespace vmcorefs

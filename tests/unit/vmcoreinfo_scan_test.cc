@@ -85,6 +85,24 @@ TEST_F(VmcoreinfoScanTest, FrontsStartBelowThePageArray)
 	EXPECT_EQ(scan(UINT64_MAX), (V{17 * mib, 252 * mib, 255 * mib}));
 }
 
+// Holes cost nothing: a front crossing them reaches an island of data before a front in data
+// moves on.
+TEST_F(VmcoreinfoScanTest, AFrontCrossingHolesGoesOnToData)
+{
+	std::vector<uint64_t> data;
+	for (uint64_t paddr = 16 * mib; paddr < 24 * mib; paddr += page)
+		data.push_back(paddr);
+	data.push_back(100 * mib);
+	write_core(data, 256 * mib);
+	std::vector<uint64_t> offered = scan(UINT64_MAX);
+	ASSERT_EQ(offered.size(), data.size());
+	// The first window from 16 MiB, then the front coming down from below the page array, which
+	// has still cost least when it reaches the data from above.
+	EXPECT_EQ(offered[511], 18 * mib - page);
+	EXPECT_EQ(offered[512], 100 * mib);
+	EXPECT_EQ(offered[513], 22 * mib);
+}
+
 TEST_F(VmcoreinfoScanTest, StopsAtTheCandidateAccepted)
 {
 	write_core(spread);
