@@ -11,7 +11,7 @@ namespace {
 
 constexpr uint64_t page_size = 4096;
 // How far a front moves in one turn. Large enough that a cold core is read in large requests,
-// small enough that the fronts move in step.
+// small enough that no front gets far ahead of the others in data (512 KiB measured the same).
 constexpr uint64_t window = 2 << 20;
 // Where Linux puts the note. 4.13 and later allocate it page-aligned from the page allocator
 // early in boot, in the highest zone that has memory; older kernels keep it inside the kernel
