@@ -18,8 +18,9 @@
 #            and unmounts cleanly
 #   exiting  a QEMU (another, not booted: -S) killed while vmcorefs is walking its structures (held
 #            there by gdb): one line saying it has exited, a non-zero exit, no mount
-#   panicked a guest booted to panic as the harness's panic scenario does, paused: --compare --pid
-#            agrees with QEMU's dump-guest-memory, registers included
+#   panicked a guest booted to panic as the harness's panic scenario does: hung (SIGSTOP, QMP
+#            silent), --pid mounts and info (and on x86_64 crash's sys) shows the panic; paused,
+#            --compare --pid agrees with QEMU's dump-guest-memory, registers included
 # Usage: check.sh VMCOREFS MANIFEST
 set -eu
 test_name=live
@@ -257,6 +258,24 @@ for ((i = 0; ; i++)); do
 		{ tail "$work/panic-serial.log"; fail "panicked: the guest did not panic in 300 s"; }
 	sleep 1
 done
+kill -STOP $pid
+if timeout 5 /usr/bin/python3 "$harness/qmp.py" "$work/qmp-panic.sock" query-status \
+	>/dev/null 2>&1; then
+	fail "panicked: QMP answered a stopped QEMU"
+fi
+"$vmcorefs" --pid=$pid "$mnt" 2>"$work/mount.err" ||
+	{ cat "$work/mount.err"; fail "panicked: --pid did not mount"; }
+panic=$(grep "^panic: *Kernel panic - not syncing: sysrq triggered crash" "$mnt/info") ||
+	{ cat "$mnt/info"; fail "panicked: info shows no panic"; }
+if [ "$target" = x86_64 ]; then
+	printf 'sys\nquit\n' | timeout 300 crash -s "$vmlinux" "$mnt/guest.vmcore" >"$work/crash.out" 2>&1 ||
+		{ cat "$work/crash.out"; fail "panicked: crash failed"; }
+	grep -q 'PANIC: "Kernel panic - not syncing: sysrq triggered crash"' "$work/crash.out" ||
+		{ cat "$work/crash.out"; fail "panicked: crash's sys shows no panic"; }
+fi
+fusermount3 -u "$mnt"
+kill -CONT $pid
+say "panicked, hung: QMP silent; --pid mounts, info says $panic"
 dump="{\"execute\": \"dump-guest-memory\","
 dump+=" \"arguments\": {\"paging\": false, \"protocol\": \"file:$work/panic.vmcore\"}}"
 timeout 60 /usr/bin/python3 "$harness/qmp.py" "$work/qmp-panic.sock" stop "$dump" ||
