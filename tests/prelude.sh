@@ -6,8 +6,8 @@
 #   test_name=NAME; . "$(dirname "$0")/../prelude.sh"
 #
 # gives: $work (a new directory, removed at exit), fail MESSAGE..., manifest_value MANIFEST KEY,
-# build_id ELF, track_mount DIR (DIR is unmounted at exit) and mount_core VMCOREFS CORE DIR
-# [OPTION...].
+# build_id ELF, await_line FILE PATTERN PID SECONDS [OUTPUT], track_mount DIR (DIR is unmounted
+# at exit) and mount_core VMCOREFS CORE DIR [OPTION...].
 
 work=$(mktemp -d)
 prelude_mounts=()
@@ -22,6 +22,25 @@ manifest_value() {
 
 # The GNU build-id of an ELF file, in hex (empty when it has none).
 build_id() { readelf -n "$1" | sed -n 's/^[[:space:]]*Build ID: //p' | head -n 1; }
+
+# Waits until FILE, a log process PID writes (a guest's console, its firmware's), has a line
+# matching the grep pattern; fails if PID exits first (showing OUTPUT, its own output, if given)
+# or SECONDS pass. Prints the seconds waited.
+await_line() {
+	local file=$1 pattern=$2 pid=$3 seconds=$4 output=${5:-} start=$SECONDS
+	until grep -q "$pattern" "$file" 2>/dev/null; do
+		if ! kill -0 "$pid" 2>/dev/null; then
+			tail "$file" ${output:+"$output"} >&2
+			fail "process $pid exited before /$pattern/ in $file"
+		fi
+		if ((SECONDS - start >= seconds)); then
+			tail "$file" >&2
+			fail "no /$pattern/ in $file after $seconds s"
+		fi
+		sleep 0.1
+	done
+	echo $((SECONDS - start))
+}
 
 track_mount() { prelude_mounts+=("$1"); }
 

@@ -59,13 +59,8 @@ cleanup() {
 trap cleanup EXIT
 
 qmp() { timeout 60 /usr/bin/python3 "$harness/qmp.py" "$work/qmp.sock" "$@"; }
-for ((i = 0; ; i++)); do
-	grep -q '^VMCOREFS-READY ' "$work/serial.log" 2>/dev/null && break
-	kill -0 $pid 2>/dev/null || { cat "$work/qemu.log"; fail "QEMU exited while the guest booted"; }
-	[ $i -lt 300 ] || { tail "$work/serial.log"; fail "the guest was not ready after 300 s"; }
-	sleep 1
-done
-say "guest ready after ${i} s"
+ready=$(await_line "$work/serial.log" '^VMCOREFS-READY ' $pid 300 "$work/qemu.log")
+say "guest ready after $ready s"
 
 mnt=$work/mnt
 mkdir "$mnt"
@@ -249,15 +244,8 @@ esac
 	-serial "file:$work/panic-serial.log" -qmp "unix:$work/qmp-panic.sock,server=on,wait=off" \
 	</dev/null >"$work/qemu-panic.log" 2>&1 &
 pid=$!
-panic_line='end Kernel panic - not syncing: sysrq triggered crash'
-for ((i = 0; ; i++)); do
-	grep -q "$panic_line" "$work/panic-serial.log" 2>/dev/null && break
-	kill -0 $pid 2>/dev/null ||
-		{ cat "$work/qemu-panic.log"; fail "panicked: QEMU exited while the guest booted"; }
-	[ $i -lt 300 ] ||
-		{ tail "$work/panic-serial.log"; fail "panicked: the guest did not panic in 300 s"; }
-	sleep 1
-done
+await_line "$work/panic-serial.log" 'end Kernel panic - not syncing: sysrq triggered crash' $pid \
+	300 "$work/qemu-panic.log" >/dev/null
 kill -STOP $pid
 if timeout 5 /usr/bin/python3 "$harness/qmp.py" "$work/qmp-panic.sock" query-status \
 	>/dev/null 2>&1; then

@@ -32,27 +32,25 @@ cleanup() {
 trap cleanup EXIT
 qmp() { timeout 60 /usr/bin/python3 "$harness/qmp.py" "$work/qmp.sock" "$@"; }
 # SeaBIOS's last line before it retries every 60 s: from here on it does nothing new.
-for ((i = 0; ; i++)); do
-	grep -q '^No bootable device' "$work/firmware.log" 2>/dev/null && break
-	kill -0 $pid 2>/dev/null || { cat "$work/qemu.log"; fail "QEMU exited while SeaBIOS ran"; }
-	[ $i -lt 300 ] || { tail "$work/firmware.log"; fail "SeaBIOS did not finish in 300 s"; }
-	sleep 0.1
-done
+await_line "$work/firmware.log" '^No bootable device' $pid 300 "$work/qemu.log" >/dev/null
 
 # running: QEMU's copy of the registers is not the vCPUs'.
-"$vmcorefs" --info --pid=$pid >"$work/running.out" 2>&1 || { cat "$work/running.out"; fail "running: --info --pid failed"; }
-grep -q '^accelerator: kvm$' "$work/running.out" || { cat "$work/running.out"; fail "running: QEMU is not under KVM"; }
+running=$work/running.out
+"$vmcorefs" --info --pid=$pid >"$running" 2>&1 || { cat "$running"; fail "running: --info --pid failed"; }
+grep -q '^accelerator: kvm$' "$running" || { cat "$running"; fail "running: QEMU is not under KVM"; }
 for ((i = 0; i < cpus; i++)); do
-	grep -q "vCPU $i: registers are stale (KVM had not synchronised them with QEMU)" "$work/running.out" ||
-		{ cat "$work/running.out"; fail "running: vCPU $i is not reported stale"; }
+	grep -q "vCPU $i: registers are stale (KVM had not synchronised them with QEMU)" "$running" ||
+		{ cat "$running"; fail "running: vCPU $i is not reported stale"; }
 done
 say "running: every vCPU's registers reported stale, none given"
 
 # paused: QEMU's dump syncs every vCPU's registers into QEMU, and vmcorefs reads the same.
-qmp stop "{\"execute\": \"dump-guest-memory\", \"arguments\": {\"paging\": false, \"protocol\": \"file:$work/reference.vmcore\"}}" ||
-	fail "paused: QMP stop + dump-guest-memory failed"
-"$vmcorefs" --compare="$work/reference.vmcore" --pid=$pid >"$work/compare.out" 2>&1 ||
-	{ cat "$work/compare.out"; fail "paused: --compare --pid does not agree with QEMU's dump"; }
-grep -q '^notes: ' "$work/compare.out" || { cat "$work/compare.out"; fail "paused: --compare compared no notes"; }
-! grep -q 'registers are stale' "$work/compare.out" || { cat "$work/compare.out"; fail "paused: a vCPU is reported stale"; }
-say "paused: --compare --pid agrees with dump-guest-memory; $(grep '^notes:' "$work/compare.out")"
+dump="{\"execute\": \"dump-guest-memory\","
+dump+=" \"arguments\": {\"paging\": false, \"protocol\": \"file:$work/reference.vmcore\"}}"
+qmp stop "$dump" || fail "paused: QMP stop + dump-guest-memory failed"
+compared=$work/compare.out
+"$vmcorefs" --compare="$work/reference.vmcore" --pid=$pid >"$compared" 2>&1 ||
+	{ cat "$compared"; fail "paused: --compare --pid does not agree with QEMU's dump"; }
+grep -q '^notes: ' "$compared" || { cat "$compared"; fail "paused: --compare compared no notes"; }
+! grep -q 'registers are stale' "$compared" || { cat "$compared"; fail "paused: a vCPU is reported stale"; }
+say "paused: --compare --pid agrees with dump-guest-memory; $(grep '^notes:' "$compared")"
