@@ -6,8 +6,8 @@
 #   test_name=NAME; . "$(dirname "$0")/../prelude.sh"
 #
 # gives: $work (a new directory, removed at exit), fail MESSAGE..., manifest_value MANIFEST KEY,
-# build_id ELF, await_line FILE PATTERN PID SECONDS [OUTPUT], track_mount DIR (DIR is unmounted
-# at exit) and mount_core VMCOREFS CORE DIR [OPTION...].
+# build_id ELF, await_line FILE PATTERN PID SECONDS [OUTPUT], is_mounted DIR, track_mount DIR (DIR
+# is unmounted at exit) and mount_core VMCOREFS CORE DIR [OPTION...].
 
 work=$(mktemp -d)
 prelude_mounts=()
@@ -42,6 +42,10 @@ await_line() {
 	echo $((SECONDS - start))
 }
 
+# Whether DIR is a mount point, by the mount table: a FUSE mount whose daemon died fails stat with
+# ENOTCONN, and mountpoint(1) then says it is none.
+is_mounted() { awk -v m="$1" '$2 == m { found = 1 } END { exit !found }' /proc/self/mounts; }
+
 track_mount() { prelude_mounts+=("$1"); }
 
 mount_core() {
@@ -55,7 +59,7 @@ prelude_cleanup() {
 	local dir
 	for dir in "${prelude_mounts[@]}"; do
 		for _ in 1 2 3; do # a vmcorefs that stacked a mount on a busy mount point leaves two
-			mountpoint -q "$dir" 2>/dev/null || break
+			is_mounted "$dir" || break
 			fusermount3 -u "$dir" 2>/dev/null || umount -l "$dir" 2>/dev/null || break
 		done
 	done

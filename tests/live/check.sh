@@ -230,7 +230,7 @@ grep -q 'exited with code 0*[1-9]' "$work/exiting-gdb.out" ||
 [ "$(wc -l <"$work/exiting.err")" = 1 ] &&
 	grep -q "^vmcorefs: process $pid: .*the process has exited" "$work/exiting.err" ||
 	{ cat "$work/exiting.err"; fail "exiting: no one line saying process $pid has exited"; }
-! mountpoint -q "$mnt" || fail "exiting: something is mounted on $mnt"
+! is_mounted "$mnt" || fail "exiting: something is mounted on $mnt"
 say "exiting: $(cat "$work/exiting.err")"
 
 # panicked: another guest, which panics at boot (the panic scenario's guest), paused.
