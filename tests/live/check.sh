@@ -44,12 +44,24 @@ aarch64) board=(-machine virt -cpu cortex-a57) console=ttyAMA0 ;;
 *) fail "no live check for target $target" ;;
 esac
 
-"$qemu" -L /usr/share/qemu -L /usr/share/seabios "${board[@]}" -m 512 -smp "$cpus" \
-	-accel tcg,tb-size=128 -nodefaults -display none -device vmcoreinfo \
-	-kernel "$vmlinuz" -initrd "$initrd" -append "console=$console vmcorefs.busy=1" \
-	-serial "file:$work/serial.log" -qmp "unix:$work/qmp.sock,server=on,wait=off" \
-	</dev/null >"$work/qemu.log" 2>&1 &
-pid=$!
+# Boots the scenario's kernel in a new QEMU, $pid, named $guest (NAME): its console in
+# $work/NAME.serial, its own output in $work/NAME.out, its QMP socket $work/NAME.qmp.
+start_guest() { # NAME KERNEL-ARGUMENTS
+	guest=$1
+	"$qemu" -L /usr/share/qemu -L /usr/share/seabios "${board[@]}" -m 512 -smp "$cpus" \
+		-accel tcg,tb-size=128 -nodefaults -display none -device vmcoreinfo \
+		-kernel "$vmlinuz" -initrd "$initrd" -append "console=$console $2" \
+		-serial "file:$work/$guest.serial" -qmp "unix:$work/$guest.qmp,server=on,wait=off" \
+		</dev/null >"$work/$guest.out" 2>&1 &
+	pid=$!
+}
+# QMP commands to $guest; a QEMU that does not answer in SECONDS fails them.
+qmp_within() { # SECONDS COMMAND...
+	timeout "$1" /usr/bin/python3 "$harness/qmp.py" "$work/$guest.qmp" "${@:2}"
+}
+qmp() { qmp_within 60 "$@"; }
+
+start_guest busy vmcorefs.busy=1
 cleanup() {
 	kill -CONT $pid 2>/dev/null || true
 	kill -KILL $pid 2>/dev/null || true
@@ -58,8 +70,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-qmp() { timeout 60 /usr/bin/python3 "$harness/qmp.py" "$work/qmp.sock" "$@"; }
-ready=$(await_line "$work/serial.log" '^VMCOREFS-READY ' $pid 300 "$work/qemu.log")
+ready=$(await_line "$work/busy.serial" '^VMCOREFS-READY ' $pid 300 "$work/busy.out")
 say "guest ready after $ready s"
 
 mnt=$work/mnt
@@ -125,7 +136,7 @@ qmp cont || fail "paused: QMP cont failed"
 
 # hung: a QEMU whose monitor does not answer, as when its main loop deadlocks.
 kill -STOP $pid
-if timeout 5 /usr/bin/python3 "$harness/qmp.py" "$work/qmp.sock" query-status >/dev/null 2>&1; then
+if qmp_within 5 query-status >/dev/null 2>&1; then
 	fail "hung: QMP answered a stopped QEMU"
 fi
 say "hung: QMP query-status got no answer in 5 s"
@@ -238,17 +249,11 @@ case $target in
 x86_64) panic_by=1 ;;
 aarch64) panic_by=fp ;;
 esac
-"$qemu" -L /usr/share/qemu -L /usr/share/seabios "${board[@]}" -m 512 -smp "$cpus" \
-	-accel tcg,tb-size=128 -nodefaults -display none -device vmcoreinfo \
-	-kernel "$vmlinuz" -initrd "$initrd" -append "console=$console panic=0 vmcorefs.panic=$panic_by" \
-	-serial "file:$work/panic-serial.log" -qmp "unix:$work/qmp-panic.sock,server=on,wait=off" \
-	</dev/null >"$work/qemu-panic.log" 2>&1 &
-pid=$!
-await_line "$work/panic-serial.log" 'end Kernel panic - not syncing: sysrq triggered crash' $pid \
-	300 "$work/qemu-panic.log" >/dev/null
+start_guest panicked "panic=0 vmcorefs.panic=$panic_by"
+await_line "$work/panicked.serial" 'end Kernel panic - not syncing: sysrq triggered crash' $pid \
+	300 "$work/panicked.out" >/dev/null
 kill -STOP $pid
-if timeout 5 /usr/bin/python3 "$harness/qmp.py" "$work/qmp-panic.sock" query-status \
-	>/dev/null 2>&1; then
+if qmp_within 5 query-status >/dev/null 2>&1; then
 	fail "panicked: QMP answered a stopped QEMU"
 fi
 "$vmcorefs" --pid=$pid "$mnt" 2>"$work/mount.err" ||
@@ -266,7 +271,7 @@ kill -CONT $pid
 say "panicked, hung: QMP silent; --pid mounts, info says $panic"
 dump="{\"execute\": \"dump-guest-memory\","
 dump+=" \"arguments\": {\"paging\": false, \"protocol\": \"file:$work/panic.vmcore\"}}"
-timeout 60 /usr/bin/python3 "$harness/qmp.py" "$work/qmp-panic.sock" stop "$dump" ||
+qmp stop "$dump" ||
 	fail "panicked: QMP stop + dump-guest-memory failed"
 "$vmcorefs" --compare="$work/panic.vmcore" --pid=$pid >"$work/compare.out" 2>&1 ||
 	{ cat "$work/compare.out"; fail "panicked: --compare --pid does not agree with QEMU's dump"; }
