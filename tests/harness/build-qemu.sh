@@ -29,6 +29,11 @@ version=$(apt-cache madison qemu | awk -F' [|] ' -v re=" $suite(-updates|-securi
 [ -n "$version" ] || { echo "build-qemu: no qemu source package in $suite (is there a deb-src line?)" >&2; exit 1; }
 dir=$cache/qemu-$(echo "$version" | tr ':~' '__')$suffix
 bin=$dir/bin/qemu-system-$target
+# Another run on this machine (a second build tree, a benchmark) may be building the same version:
+# wait for it, never remove the tree it is compiling in. The lock goes with this process.
+mkdir -p "$cache"
+exec 9>"$dir.lock"
+flock 9
 if [ -x "$bin" ]; then echo "$bin"; exit 0; fi
 
 rm -rf "$dir.tmp"; mkdir -p "$dir.tmp/src"

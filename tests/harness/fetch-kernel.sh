@@ -38,6 +38,11 @@ extract_modules() {
 	done
 }
 
+# Another run on this machine may be fetching the same kernel: wait for it, never remove what it
+# is unpacking. The lock goes with this process.
+mkdir -p "$cache"
+exec 9>"$dir.lock"
+flock 9
 if [ -f "$dir/vmlinux" ]; then
 	# A cache from before the virtio modules were needed: add them, leave the rest alone.
 	if ! have_modules "$dir"; then
