@@ -8,8 +8,8 @@
 #include <string>
 #include <unistd.h>
 
+#include "base/private_cache.h"
 #include "mount_readahead.h"
-#include "private_cache.h"
 
 namespace vmcorefs {
 namespace {

@@ -6,8 +6,8 @@
 #include <string>
 #include <vector>
 
-#include "guest_loader.h"
-#include "process_freeze.h"
+#include "load/guest_loader.h"
+#include "source/process_freeze.h"
 
 namespace vmcorefs {
 

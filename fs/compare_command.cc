@@ -1,11 +1,11 @@
 // vmcorefs --compare=REF.vmcore CORE: what vmcorefs would serve, held against a vmcore QEMU wrote.
 #include <cstdio>
 
+#include "base/text_escape.h"
 #include "cli.h"
 #include "log.h"
-#include "text_escape.h"
-#include "vmcore_compare.h"
-#include "vmcore_layout.h"
+#include "vmcore/vmcore_compare.h"
+#include "vmcore/vmcore_layout.h"
 
 namespace vmcorefs {
 int run_compare(const Options &options)

@@ -4,11 +4,11 @@
 #include <cstdio>
 #include <unistd.h>
 
-#include "core_cache.h"
-#include "core_decompressor.h"
+#include "base/private_cache.h"
 #include "log.h"
-#include "private_cache.h"
 #include "progress_bar.h"
+#include "source/core_cache.h"
+#include "source/core_decompressor.h"
 
 namespace vmcorefs {
 namespace {

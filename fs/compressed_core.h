@@ -1,12 +1,12 @@
 // vmcorefs CORE.zst ...: a compressed core (zstd, lz4, xz; recognised by its first bytes) is
-// decompressed once into the core cache (core/core_cache.h) and every mode then works on the
+// decompressed once into the core cache (core/source/core_cache.h) and every mode then works on the
 // decompressed copy. Here is what only the command line does around it: the progress bar on a
 // terminal, and Ctrl-C (or SIGTERM, SIGHUP) ending the decompression cleanly.
 #pragma once
 
 #include <string>
 
-#include "error.h"
+#include "base/error.h"
 
 namespace vmcorefs {
 

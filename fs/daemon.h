@@ -5,7 +5,7 @@
 // the child failed with (its error line went to the shared stderr).
 #pragma once
 
-#include "error.h"
+#include "base/error.h"
 
 namespace vmcorefs {
 

@@ -4,7 +4,7 @@
 // its fd: a core that shrinks meanwhile is a short read, reported, never a SIGBUS.
 //
 // Nothing that vmcorefs did not create is ever destroyed: the vmcore is written into a new file
-// beside the target (core/pending_file.h), which replaces the target only once it is complete
+// beside the target (core/base/pending_file.h), which replaces the target only once it is complete
 // and on disk; devices, FIFOs and the core itself are refused as targets.
 #include "extract.h"
 
@@ -14,9 +14,9 @@
 #include <unistd.h>
 #include <vector>
 
-#include "file_runs.h"
+#include "base/file_runs.h"
+#include "base/pending_file.h"
 #include "output_file.h"
-#include "pending_file.h"
 #include "progress_bar.h"
 
 namespace vmcorefs {

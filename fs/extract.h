@@ -3,9 +3,9 @@
 
 #include <string>
 
-#include "error.h"
-#include "extent_table.h"
-#include "memory_source.h"
+#include "base/error.h"
+#include "source/memory_source.h"
+#include "vmcore/extent_table.h"
 
 namespace vmcorefs {
 

@@ -4,7 +4,7 @@
 #include "cli.h"
 #include "extract.h"
 #include "log.h"
-#include "vmcore_layout.h"
+#include "vmcore/vmcore_layout.h"
 
 namespace vmcorefs {
 int run_extract(const Options &options)

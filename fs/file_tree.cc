@@ -6,8 +6,8 @@
 #include <set>
 #include <sys/stat.h>
 
-#include "byte_order.h"
-#include "vmcore_layout.h"
+#include "base/byte_order.h"
+#include "vmcore/vmcore_layout.h"
 
 namespace vmcorefs {
 namespace {

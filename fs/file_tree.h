@@ -1,6 +1,6 @@
 // FileTree: the immutable directory tree a mount serves, built once before the first request.
 //
-//	guest.vmcore            the ELF vmcore (core/vmcore_layout.h)
+//	guest.vmcore            the ELF vmcore (core/vmcore/vmcore_layout.h)
 //	info, info.json, dmesg  texts given by the caller, made on first use
 //	blocks/<start>-<end>    one per guest segment
 //	ramblocks/<idstr>       one per QEMU RAMBlock, idstr escaped (ramblock_file_name)
@@ -20,10 +20,10 @@
 #include <string_view>
 #include <vector>
 
-#include "error.h"
-#include "extent_table.h"
-#include "guest_memory_map.h"
-#include "memory_source.h"
+#include "base/error.h"
+#include "qemu/guest_memory_map.h"
+#include "source/memory_source.h"
+#include "vmcore/extent_table.h"
 
 namespace vmcorefs {
 

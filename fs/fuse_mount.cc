@@ -13,9 +13,9 @@
 #include <sys/sysmacros.h>
 #include <thread>
 
+#include "base/string_format.h"
 #include "log.h"
 #include "stderr_capture.h"
-#include "string_format.h"
 
 namespace vmcorefs {
 namespace {

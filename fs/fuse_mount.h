@@ -7,11 +7,11 @@
 #include <string>
 #include <vector>
 
-#include "error.h"
+#include "base/error.h"
 #include "file_tree.h"
 #include "fuse_ops.h"
-#include "memory_source.h"
 #include "mount_readahead.h"
+#include "source/memory_source.h"
 
 struct fuse_session;
 

@@ -14,7 +14,7 @@
 #include <unistd.h>
 #include <vector>
 
-#include "file_runs.h"
+#include "base/file_runs.h"
 #include "log.h"
 
 namespace vmcorefs {

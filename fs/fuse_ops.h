@@ -7,7 +7,7 @@
 #include <sys/stat.h>
 
 #include "file_tree.h"
-#include "memory_source.h"
+#include "source/memory_source.h"
 
 struct fuse_lowlevel_ops;
 

@@ -1,8 +1,8 @@
 #include "guest_report.h"
 
-#include "guest_kernel_log.h"
 #include "info_render.h"
-#include "kernel_log_text.h"
+#include "kernel/guest_kernel_log.h"
+#include "kernel/kernel_log_text.h"
 
 namespace vmcorefs {
 

@@ -6,8 +6,8 @@
 #include <mutex>
 #include <string>
 
-#include "guest_loader.h"
-#include "kernel_log.h"
+#include "kernel/kernel_log.h"
+#include "load/guest_loader.h"
 
 namespace vmcorefs {
 

@@ -1,10 +1,10 @@
 // vmcorefs --info [--json] CORE: what the core holds, without mounting.
 #include <cstdio>
 
+#include "base/text_escape.h"
 #include "cli.h"
 #include "guest_report.h"
 #include "log.h"
-#include "text_escape.h"
 
 namespace vmcorefs {
 

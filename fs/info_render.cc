@@ -4,10 +4,10 @@
 #include <ctime>
 #include <elf.h>
 
-#include "kernel_log_text.h"
-#include "string_format.h"
-#include "text_escape.h"
-#include "vmcoreinfo_text.h"
+#include "base/string_format.h"
+#include "base/text_escape.h"
+#include "kernel/kernel_log_text.h"
+#include "kernel/vmcoreinfo_text.h"
 
 namespace vmcorefs {
 namespace {

@@ -4,8 +4,8 @@
 
 #include <string>
 
-#include "guest_loader.h"
-#include "kernel_log.h"
+#include "kernel/kernel_log.h"
+#include "load/guest_loader.h"
 
 namespace vmcorefs {
 

@@ -1,7 +1,7 @@
 #include "log.h"
 
+#include "base/text_escape.h"
 #include "cli.h"
-#include "text_escape.h"
 
 #include <atomic>
 #include <cstdio>

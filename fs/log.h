@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "guest_loader.h"
+#include "load/guest_loader.h"
 
 namespace vmcorefs {
 

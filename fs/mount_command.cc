@@ -9,7 +9,7 @@
 #include "fuse_mount.h"
 #include "guest_report.h"
 #include "log.h"
-#include "process_freeze.h"
+#include "source/process_freeze.h"
 
 namespace vmcorefs {
 int run_mount(const Options &options)

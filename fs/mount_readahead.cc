@@ -6,7 +6,7 @@
 #include <sstream>
 #include <unistd.h>
 
-#include "unique_fd.h"
+#include "base/unique_fd.h"
 
 namespace vmcorefs {
 namespace {

@@ -10,7 +10,7 @@
 
 #include <string>
 
-#include "error.h"
+#include "base/error.h"
 
 namespace vmcorefs {
 

@@ -4,7 +4,7 @@
 #include <cstdlib>
 #include <unistd.h>
 
-#include "pending_file.h"
+#include "base/pending_file.h"
 
 namespace vmcorefs {
 namespace {

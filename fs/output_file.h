@@ -1,7 +1,7 @@
 // The files vmcorefs writes on request (--extract, --write-profile): a new file, or a regular file
 // replaced whole, never a device, a FIFO, standard output or one of the run's inputs. What was at
 // the path before survives any failure: the new content goes into a file of its own beside it
-// (core/pending_file.h) that takes the name only once complete.
+// (core/base/pending_file.h) that takes the name only once complete.
 #pragma once
 
 #include <string>
@@ -9,7 +9,7 @@
 #include <sys/stat.h>
 #include <vector>
 
-#include "error.h"
+#include "base/error.h"
 
 namespace vmcorefs {
 

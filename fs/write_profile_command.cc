@@ -3,8 +3,8 @@
 // succeeded. With --executable=QEMU and no core: what that binary's debug info says, which
 // nothing has walked with yet.
 #include "cli.h"
-#include "facts_source.h"
-#include "layout_profile.h"
+#include "facts/facts_source.h"
+#include "facts/layout_profile.h"
 #include "log.h"
 #include "output_file.h"
 

@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "memfd_file.h"
-#include "process_core.h"
+#include "source/process_core.h"
 
 using namespace vmcorefs;
 

@@ -15,8 +15,8 @@
 #include <string>
 #include <vector>
 
-#include "kernel_log.h"
-#include "kernel_log_text.h"
+#include "kernel/kernel_log.h"
+#include "kernel/kernel_log_text.h"
 
 using namespace vmcorefs;
 

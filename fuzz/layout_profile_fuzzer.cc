@@ -5,7 +5,7 @@
 #include <cstdint>
 #include <string_view>
 
-#include "layout_profile.h"
+#include "facts/layout_profile.h"
 
 using namespace vmcorefs;
 

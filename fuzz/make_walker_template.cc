@@ -28,9 +28,9 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "debug_info.h"
-#include "dwarf_facts.h"
-#include "guest_loader.h"
+#include "facts/debug_info.h"
+#include "facts/dwarf_facts.h"
+#include "load/guest_loader.h"
 #include "memfd_file.h"
 
 using namespace vmcorefs;

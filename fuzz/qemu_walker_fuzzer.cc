@@ -15,13 +15,13 @@
 #include <cstdlib>
 #include <memory>
 
-#include "debug_info.h"
-#include "dwarf_facts.h"
+#include "facts/debug_info.h"
+#include "facts/dwarf_facts.h"
 #include "file_tree.h"
-#include "guest_loader.h"
 #include "guest_report.h"
+#include "load/guest_loader.h"
 #include "memfd_file.h"
-#include "vmcore_layout.h"
+#include "vmcore/vmcore_layout.h"
 
 using namespace vmcorefs;
 

@@ -79,7 +79,7 @@ def main():
         print(__doc__, file=sys.stderr)
         return 2
     root = sys.argv[1]
-    files = sorted(glob.glob(os.path.join(root, "core", "*.cc")) +
+    files = sorted(glob.glob(os.path.join(root, "core", "**", "*.cc"), recursive=True) +
                    glob.glob(os.path.join(root, "fs", "*.cc")))
     sources = {f: open(f, encoding="utf-8").read() for f in files}
     with open(os.path.join(root, "README.md"), encoding="utf-8") as f:
@@ -99,7 +99,7 @@ def main():
               file=sys.stderr)
         return 1
     # Not messages for the user: --compare's report and --info -v's details.
-    skip = {"vmcore_compare.cc", "note_fields.cc"}
+    skip = {"vmcore_compare.cc", "note_diff.cc"}
     found, missing = 0, []
     for path, src in sources.items():
         if os.path.basename(path) in skip:

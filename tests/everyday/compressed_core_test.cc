@@ -24,10 +24,10 @@
 #include <vector>
 #include <zstd.h>
 
-#include "core_cache.h"
-#include "core_decompressor.h"
-#include "pending_file.h"
-#include "private_cache.h"
+#include "base/pending_file.h"
+#include "base/private_cache.h"
+#include "source/core_cache.h"
+#include "source/core_decompressor.h"
 
 namespace vmcorefs {
 namespace {

@@ -21,9 +21,9 @@
 #include "extract.h"
 #include "file_tree.h"
 #include "fuse_mount.h"
-#include "mapped_file.h"
 #include "output_file.h"
-#include "vmcore_layout.h"
+#include "source/mapped_file.h"
+#include "vmcore/vmcore_layout.h"
 
 namespace vmcorefs {
 namespace {

@@ -8,10 +8,10 @@
 #include <map>
 #include <xxhash.h>
 
-#include "guest_loader.h"
-#include "guest_memory_resolver.h"
-#include "vmcore_layout.h"
-#include "vmcore_view.h"
+#include "load/guest_loader.h"
+#include "qemu/guest_memory_resolver.h"
+#include "vmcore/vmcore_layout.h"
+#include "vmcore/vmcore_view.h"
 
 namespace vmcorefs {
 namespace {

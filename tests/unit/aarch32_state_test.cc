@@ -1,7 +1,7 @@
 // aarch64_sync_32_to_64's register mapping (the architectural AArch32-to-AArch64 one) for the
 // modes a real guest cannot easily be caught in: each mode's banked SP and LR land in their own
 // x register, the current mode's come from r13/r14, and fiq swaps r8-r14.
-#include "aarch32_state.h"
+#include "arch/aarch32_state.h"
 
 #include <gtest/gtest.h>
 

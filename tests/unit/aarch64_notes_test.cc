@@ -1,13 +1,13 @@
 // The aarch64 CPU notes against the kernel's ELF ABI (what crash, drgn and gdb read): note order,
 // names, types and sizes as target/arm/arch_dump.c writes them, and each register at its offset in
 // struct elf_prstatus and struct user_fpsimd_state.
-#include "aarch64_notes.h"
+#include "arch/aarch64_notes.h"
 
 #include <cstring>
 #include <elf.h>
 #include <gtest/gtest.h>
 
-#include "byte_order.h"
+#include "base/byte_order.h"
 
 namespace vmcorefs {
 namespace {

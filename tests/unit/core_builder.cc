@@ -9,7 +9,7 @@
 #include <system_error>
 #include <unistd.h>
 
-#include "error.h"
+#include "base/error.h"
 
 namespace vmcorefs::test {
 namespace {

@@ -7,7 +7,7 @@
 #include <optional>
 
 #include "compiled_dwarf.h"
-#include "dwarf_facts.h"
+#include "facts/dwarf_facts.h"
 
 namespace vmcorefs {
 namespace {

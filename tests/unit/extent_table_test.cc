@@ -1,13 +1,13 @@
 // ExtentTable: finding the extents of a range, and SEEK_DATA/SEEK_HOLE answers that combine the
 // table with the holes of a real sparse file standing in for the core.
-#include "extent_table.h"
+#include "vmcore/extent_table.h"
 
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include "base/file_runs.h"
 #include "core_builder.h"
-#include "file_runs.h"
 
 namespace vmcorefs {
 namespace {

@@ -7,9 +7,9 @@
 
 #include <gtest/gtest.h>
 
-#include "byte_order.h"
-#include "kernel_log.h"
-#include "kernel_log_text.h"
+#include "base/byte_order.h"
+#include "kernel/kernel_log.h"
+#include "kernel/kernel_log_text.h"
 
 namespace vmcorefs {
 namespace {

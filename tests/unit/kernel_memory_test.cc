@@ -5,7 +5,7 @@
 
 #include <gtest/gtest.h>
 
-#include "kernel_memory.h"
+#include "kernel/kernel_memory.h"
 
 namespace vmcorefs {
 namespace {

@@ -5,9 +5,9 @@
 #include <optional>
 
 #include "compiled_dwarf.h"
-#include "dwarf_facts.h"
-#include "layout_profile.h"
-#include "qemu_fact_list.h"
+#include "facts/dwarf_facts.h"
+#include "facts/layout_profile.h"
+#include "facts/qemu_fact_list.h"
 
 namespace vmcorefs {
 namespace {

@@ -4,7 +4,7 @@
 #include <gtest/gtest.h>
 #include <random>
 
-#include "plugged_bitmap.h"
+#include "qemu/plugged_bitmap.h"
 
 namespace vmcorefs {
 namespace {

@@ -1,7 +1,7 @@
 // ProcessCore on synthetic cores from CoreBuilder (layouts reality rarely gives us: truncation,
 // unsorted and corrupt headers, both NT_FILE conventions) and on real cores of a tiny C program,
 // written by the kernel and by gdb's gcore.
-#include "process_core.h"
+#include "source/process_core.h"
 
 #include <algorithm>
 #include <cstdio>

@@ -6,9 +6,9 @@
 
 #include "compiled_dwarf.h"
 #include "core_builder.h"
-#include "dwarf_facts.h"
-#include "process_core.h"
-#include "ram_discard_manager.h"
+#include "facts/dwarf_facts.h"
+#include "qemu/ram_discard_manager.h"
+#include "source/process_core.h"
 
 namespace vmcorefs {
 namespace {

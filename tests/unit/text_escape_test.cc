@@ -1,14 +1,14 @@
 // The escaping of text read from a core: what printable() shows a terminal and what json_string()
 // puts in info.json, byte by byte for the cases an adversarial core tries (escape sequences, NUL,
 // newlines, C1 controls, every kind of malformed UTF-8), then for random bytes against checkers
-// written here independently of core/text_escape.cc: Unicode's table of well-formed UTF-8 and a
-// strict JSON string parser.
+// written here independently of core/base/text_escape.cc: Unicode's table of well-formed UTF-8 and
+// a strict JSON string parser.
 #include <cstdio>
 #include <gtest/gtest.h>
 #include <optional>
 #include <random>
 
-#include "text_escape.h"
+#include "base/text_escape.h"
 
 namespace vmcorefs {
 namespace {

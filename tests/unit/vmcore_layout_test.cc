@@ -1,6 +1,6 @@
 // The layout of guest.vmcore, blocks/ and ramblocks/: the generated ELF headers read back with
 // libelf field by field, the placement of notes and memory, and the extents that make the bytes.
-#include "vmcore_layout.h"
+#include "vmcore/vmcore_layout.h"
 
 #include <cstring>
 #include <gelf.h>

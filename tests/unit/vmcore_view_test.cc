@@ -1,6 +1,6 @@
 // VmcoreView on the vmcores vmcorefs lays out, in both ELF classes, and --compare's verdict when
 // the classes differ. Guest memory reads as zeros: only the headers and notes matter here.
-#include "vmcore_view.h"
+#include "vmcore/vmcore_view.h"
 
 #include <algorithm>
 #include <cstring>
@@ -8,9 +8,9 @@
 #include <gtest/gtest.h>
 #include <span>
 
-#include "elf_note.h"
-#include "vmcore_compare.h"
-#include "vmcore_layout.h"
+#include "base/elf_note.h"
+#include "vmcore/vmcore_compare.h"
+#include "vmcore/vmcore_layout.h"
 
 namespace vmcorefs {
 namespace {

@@ -1,7 +1,7 @@
 // scan_guest_pages: the order in which guest pages are offered, the limit, and that holes of the
 // core are skipped, over a real sparse file standing in for the core. Each page of data written
 // starts with its own guest address, so a probe read from the wrong place shows.
-#include "vmcoreinfo_scan.h"
+#include "qemu/vmcoreinfo_scan.h"
 
 #include <cstring>
 #include <fcntl.h>
@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 #include "core_builder.h"
-#include "mapped_file.h"
+#include "source/mapped_file.h"
 
 namespace vmcorefs {
 namespace {

@@ -1,11 +1,11 @@
 // The x86 choices dump-guest-memory makes from the vCPUs and the block list: ELF machine, ELF
 // class and the flavour of NT_PRSTATUS (target/i386/arch_dump.c, QEMU 7.2 and 10.0).
-#include "x86_notes.h"
+#include "arch/x86_notes.h"
 
 #include <elf.h>
 #include <gtest/gtest.h>
 
-#include "byte_order.h"
+#include "base/byte_order.h"
 
 namespace vmcorefs {
 namespace {

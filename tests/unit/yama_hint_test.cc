@@ -2,7 +2,7 @@
 // memory. The machines the tests run on may have no Yama, so its values are given here.
 #include <gtest/gtest.h>
 
-#include "process_memory.h"
+#include "source/process_memory.h"
 
 namespace vmcorefs {
 namespace {
