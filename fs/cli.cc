@@ -27,6 +27,7 @@ enum LongOnly {
 	opt_freeze,
 	opt_json,
 	opt_readahead,
+	opt_keep_core_cache,
 	opt_profile,
 	opt_write_profile,
 	opt_vmcoreinfo_scan,
@@ -50,6 +51,7 @@ const struct option long_options[] = {
 	{"freeze", no_argument, nullptr, opt_freeze},
 	{"json", no_argument, nullptr, opt_json},
 	{"readahead", required_argument, nullptr, opt_readahead},
+	{"keep-core-cache", no_argument, nullptr, opt_keep_core_cache},
 	{"profile", required_argument, nullptr, opt_profile},
 	{"write-profile", required_argument, nullptr, opt_write_profile},
 	{"vmcoreinfo-scan", required_argument, nullptr, opt_vmcoreinfo_scan},
@@ -125,6 +127,7 @@ bool apply_option(int c, Options &o)
 	case opt_freeze: o.freeze = true; break;
 	case opt_json: o.json = true; break;
 	case opt_readahead: o.readahead_kib = parse_readahead(optarg); break;
+	case opt_keep_core_cache: o.keep_core_cache = true; break;
 	case opt_profile: o.load.profile = optarg; break;
 	case opt_write_profile:
 		o.mode = Mode::write_profile;
@@ -192,6 +195,8 @@ Result<Options> parse_command_line(int argc, char **argv)
 		return usage_error("--json and --verbose exclude each other");
 	if (o.readahead_kib && o.mode != Mode::mount)
 		return usage_error("--readahead goes with a mount");
+	if (o.keep_core_cache && o.mode != Mode::mount)
+		return usage_error("--keep-core-cache goes with a mount");
 	if (o.load.debug_dirs.empty())
 		o.load.debug_dirs.emplace_back("/usr/lib/debug");
 	// Set and empty: no cache (the test suite's default, so that each test walks with the
@@ -286,6 +291,9 @@ void print_help(const char *argv0)
 		"  --readahead=KIB        how far the kernel reads ahead in the mount's files, and\n"
 		"                         so the size of its READs (default 1024; raising it above\n"
 		"                         the kernel's 128 needs root)\n"
+		"  --keep-core-cache      keep the core's pages that a sequential read of the mount\n"
+		"                         brought into the page cache; by default they are dropped\n"
+		"                         once served, as the mount's files cache the same bytes\n"
 		"\n"
 		"Other:\n"
 		"  -v, --verbose          with --info: where QEMU's layout came from (debug info,\n"

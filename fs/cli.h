@@ -28,6 +28,7 @@ struct Options {
 	bool world_readable = false; // --world-readable
 	bool freeze = false;         // --freeze: hold every thread of the --pid process
 	std::optional<unsigned> readahead_kib; // --readahead=KIB
+	bool keep_core_cache = false;          // --keep-core-cache (core_prefetch.h)
 	std::vector<std::string> fuse_options; // -o, passed to FUSE
 };
 

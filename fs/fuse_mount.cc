@@ -134,6 +134,12 @@ Result<std::unique_ptr<FuseMount>> FuseMount::mount(const FileTree &tree, const 
 	if (!mode)
 		return mode.take_error();
 	m->context_.file_mode = *mode;
+	// A process's memory never enters a page cache, and it is read without a mapping.
+	if (!core.changing() && !core.bytes().empty()) {
+		m->prefetch_ = std::make_unique<CorePrefetch>(core.fd(), core.bytes(),
+							      !settings.keep_core_cache);
+		m->context_.prefetch = m->prefetch_.get();
+	}
 	// libfuse fails INIT, and so the daemon, unless init() asks for the max_read of the mount
 	// options: it is taken from there (libfuse has checked that it is a number).
 	if (auto max_read = fuse_option(settings.fuse_options, "max_read"))

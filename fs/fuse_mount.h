@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "base/error.h"
+#include "core_prefetch.h"
 #include "file_tree.h"
 #include "fuse_ops.h"
 #include "mount_readahead.h"
@@ -24,6 +25,7 @@ struct MountSettings {
 	bool world_readable = false; // --world-readable: files 0444 whatever the core's mode
 	unsigned readahead_kib = default_readahead_kib; // --readahead (mount_readahead.h)
 	bool readahead_given = false; // the user chose it: say so when it cannot be set
+	bool keep_core_cache = false; // --keep-core-cache: no dropping behind (core_prefetch.h)
 };
 
 class FuseMount {
@@ -48,6 +50,7 @@ private:
 	FuseMount() = default;
 
 	ServeContext context_;
+	std::unique_ptr<CorePrefetch> prefetch_;
 	fuse_session *session_ = nullptr;
 	bool signal_handlers_ = false; // libfuse's SIGINT, SIGTERM and SIGHUP handlers are ours
 	std::string mountpoint_;

@@ -307,8 +307,13 @@ void do_read(fuse_req_t req, fuse_ino_t, size_t size, off_t offset, fuse_file_in
 	// The kernel copies from the mapping inside writev. If the core shrank since the check,
 	// that copy faults: writev fails with EFAULT (no SIGBUS here) and the kernel fails the READ
 	// with EIO itself; the check then logs why.
-	if (fuse_reply_iov(req, iov.data(), static_cast<int>(iov.size())) == -EFAULT)
+	if (fuse_reply_iov(req, iov.data(), static_cast<int>(iov.size())) == -EFAULT) {
 		core_changed_errno(ctx);
+		return;
+	}
+	// After the reply, so that the reader does not wait for it.
+	if (ctx.prefetch)
+		ctx.prefetch->served(table, start, end);
 }
 
 void do_lseek(fuse_req_t req, fuse_ino_t, off_t offset, int whence, fuse_file_info *fi)

@@ -42,7 +42,8 @@ int run_mount(const Options &options)
 			       options.debug,
 			       options.world_readable,
 			       options.readahead_kib.value_or(default_readahead_kib),
-			       options.readahead_kib.has_value()};
+			       options.readahead_kib.has_value(),
+			       options.keep_core_cache};
 	auto mount = FuseMount::mount(*tree, guest->core->source(), settings);
 	if (!mount)
 		return fail(mount.error());

@@ -106,6 +106,34 @@ check_extract() {
 			<(dd if="$work/mnt$kib/guest.vmcore" bs=${kib}K count=$prefix iflag=count_bytes status=none) ||
 			fail "guest.vmcore read in $kib KiB READs differs from --extract's output"
 	done
+	check_cached_once
+}
+
+# A whole read of a mount leaves the guest's bytes cached once, in the mount's page cache: the
+# pages of the core that it brought in are dropped once served, unless --keep-core-cache. On a
+# private copy of the core (other checks read the scenario's core at the same time), evicted
+# before each read; fincore counts its pages in the page cache (root sees them all).
+check_cached_once() {
+	local copy=$work/cached-once.core kept dropped
+	cp --sparse=always "$core" "$copy"
+	kept=$(core_cached_after_read "$copy" kept --keep-core-cache)
+	dropped=$(core_cached_after_read "$copy" dropped)
+	# A guest with less than 64 MiB of data leaves less than the prefetch window to compare.
+	[ "$kept" -lt $((64 << 20)) ] || [ "$dropped" -lt $((kept / 2)) ] ||
+		fail "a whole read left $dropped bytes of the core cached, $kept with --keep-core-cache"
+}
+
+# Evicts CORE, mounts it (with OPTIONs), reads all of guest.vmcore, checking it against
+# --extract's output, and prints how many bytes of CORE are in the page cache.
+core_cached_after_read() {
+	local copy=$1 dir=$work/mnt-$2
+	shift 2
+	dd if="$copy" iflag=nocache count=0 status=none
+	mkdir "$dir"
+	mount_core "$vmcorefs" "$copy" "$dir" "$@"
+	cmp "$work/extracted" "$dir/guest.vmcore" || fail "guest.vmcore read cold differs from --extract's output"
+	fincore --bytes --noheadings --output RES "$copy"
+	fusermount3 -u "$dir"
 }
 
 # QEMU's layout from a profile (--write-profile, --profile) serves the bytes its debug info does,

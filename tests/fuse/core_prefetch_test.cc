@@ -1,0 +1,140 @@
+// CorePrefetch on a real file on disk, its page cache state read back with mincore(2): a
+// sequential reader has the core asked ahead of it and the pages so brought in dropped behind it;
+// pages cached before, and every page when the user keeps the cache, stay; a random reader has
+// nothing asked ahead.
+#include <cstdlib>
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <sys/mman.h>
+#include <unistd.h>
+#include <vector>
+
+#include "core_prefetch.h"
+
+namespace vmcorefs {
+namespace {
+
+constexpr uint64_t MiB = uint64_t{1} << 20;
+constexpr uint64_t core_size = 96 * MiB;
+constexpr uint64_t read_size = MiB; // what the kernel's 1 MiB readahead window sends
+
+class CorePrefetchTest : public ::testing::Test {
+protected:
+	void SetUp() override
+	{
+		if (geteuid() != 0)
+			GTEST_SKIP()
+				<< "dropping a file's pages needs root (drop_caches is not used)";
+		// Beside the build, on disk: a tmpfs file's pages are its data and are never
+		// dropped.
+		char name[] = "core_prefetch_test.XXXXXX";
+		fd_ = mkstemp(name);
+		ASSERT_GE(fd_, 0);
+		unlink(name);
+		std::vector<char> chunk(MiB, 'x');
+		for (uint64_t at = 0; at < core_size; at += MiB)
+			ASSERT_EQ(pwrite(fd_, chunk.data(), MiB, static_cast<off_t>(at)), MiB);
+		ASSERT_EQ(fdatasync(fd_), 0);
+		ASSERT_EQ(posix_fadvise(fd_, 0, 0, POSIX_FADV_DONTNEED), 0);
+		void *at = mmap(nullptr, core_size, PROT_READ, MAP_SHARED, fd_, 0);
+		ASSERT_NE(at, MAP_FAILED);
+		map_ = static_cast<const std::byte *>(at);
+		// A fault brings in its own page only, so that every other page the test finds
+		// cached was asked for by CorePrefetch.
+		ASSERT_EQ(madvise(const_cast<std::byte *>(map_), core_size, MADV_RANDOM), 0);
+		ASSERT_EQ(cached(0, core_size), 0u) << "the file's pages could not be dropped";
+	}
+	void TearDown() override
+	{
+		if (map_)
+			munmap(const_cast<std::byte *>(map_), core_size);
+		if (fd_ >= 0)
+			close(fd_);
+	}
+
+	std::span<const std::byte> mapping() const { return {map_, core_size}; }
+
+	// Pages of [from, to) in the page cache.
+	uint64_t cached(uint64_t from, uint64_t to) const
+	{
+		std::vector<unsigned char> in((to - from) / 4096);
+		EXPECT_EQ(mincore(const_cast<std::byte *>(map_ + from), to - from, in.data()), 0);
+		uint64_t n = 0;
+		for (unsigned char page : in)
+			n += page & 1;
+		return n;
+	}
+
+	// What a READ reply does: the kernel copies the bytes from the mapping.
+	void serve(CorePrefetch &prefetch, uint64_t at, uint64_t length)
+	{
+		volatile char sink = 0;
+		for (uint64_t i = 0; i < length; i += 4096)
+			sink = sink + static_cast<char>(map_[at + i]);
+		prefetch.served(file_, at, at + length);
+	}
+
+	// Waits for the asked-ahead pages of [from, to) to come in (WILLNEED does not wait).
+	void settle(uint64_t from, uint64_t to)
+	{
+		for (int i = 0; i < 200 && cached(from, to) < (to - from) / 4096; i++)
+			usleep(10000);
+	}
+
+	int fd_ = -1;
+	const std::byte *map_ = nullptr;
+	// A served file that is the core itself, byte for byte.
+	const ExtentTable file_{{{0, core_size, Extent::Source::core, 0}}, {}};
+};
+
+TEST_F(CorePrefetchTest, ASequentialReaderHasTheCoreAskedAheadAndDroppedBehind)
+{
+	CorePrefetch prefetch(fd_, mapping(), true);
+	serve(prefetch, 0, read_size);
+	serve(prefetch, read_size, read_size); // now sequential: asked up to 2 MiB + the window
+	uint64_t frontier = 2 * read_size + CorePrefetch::window;
+	settle(2 * read_size, frontier);
+	EXPECT_EQ(cached(2 * read_size, frontier), CorePrefetch::window / 4096);
+	EXPECT_EQ(cached(frontier, core_size), 0u);
+
+	for (uint64_t at = 2 * read_size; at < 64 * MiB; at += read_size)
+		serve(prefetch, at, read_size);
+	// The first two READs faulted their own pages: not CorePrefetch's to drop.
+	EXPECT_EQ(cached(0, 2 * read_size), 2 * read_size / 4096);
+	// Behind the reader by more than the few READs the kernel may have in flight and the part
+	// of the file asked for at once (at most a window), what was asked ahead has been dropped.
+	EXPECT_EQ(cached(2 * read_size, 64 * MiB - 4 * MiB - CorePrefetch::window), 0u);
+}
+
+TEST_F(CorePrefetchTest, PagesCachedBeforeStayCached)
+{
+	// Someone else read the whole core first.
+	volatile char sink = 0;
+	for (uint64_t i = 0; i < core_size; i += 4096)
+		sink = sink + static_cast<char>(map_[i]);
+	CorePrefetch prefetch(fd_, mapping(), true);
+	for (uint64_t at = 0; at < core_size; at += read_size)
+		serve(prefetch, at, read_size);
+	EXPECT_EQ(cached(0, core_size), core_size / 4096);
+}
+
+TEST_F(CorePrefetchTest, KeepingTheCoreCacheDropsNothing)
+{
+	CorePrefetch prefetch(fd_, mapping(), false);
+	for (uint64_t at = 0; at < 64 * MiB; at += read_size)
+		serve(prefetch, at, read_size);
+	EXPECT_EQ(cached(0, 64 * MiB), 64 * MiB / 4096);
+}
+
+TEST_F(CorePrefetchTest, ARandomReaderHasNothingAskedAhead)
+{
+	CorePrefetch prefetch(fd_, mapping(), true);
+	const uint64_t offsets[] = {40 * MiB, 8 * MiB, 72 * MiB, 16 * MiB, 56 * MiB, 0};
+	for (uint64_t at : offsets)
+		serve(prefetch, at, 64 * 1024);
+	usleep(100000);
+	EXPECT_EQ(cached(0, core_size), std::size(offsets) * 16);
+}
+
+} // namespace
+} // namespace vmcorefs
