@@ -53,17 +53,27 @@ bool sees_page_cache(int fd)
 
 CorePrefetch::CorePrefetch(int fd, std::span<const std::byte> mapping, bool drop_behind)
 	: fd_(fd), mapping_(mapping), drop_behind_(drop_behind), knows_cached_(sees_page_cache(fd)),
-	  ask_step_(ask_step(fd)), runs_(fd)
+	  ask_step_(ask_step(fd)), runs_(fd), helper_([this] { work(); })
 {
+}
+
+CorePrefetch::~CorePrefetch()
+{
+	{
+		std::lock_guard hold(lock_);
+		// An unmount leaves nothing of the core cached that it brought in, but for pages
+		// still being read (the kernel does not drop a page under I/O); what was planned
+		// but not yet asked for is not asked for at all.
+		to_ask_.clear();
+		plan_drop(UINT64_MAX);
+		stopping_ = true;
+	}
+	wake_.notify_one();
+	helper_.join();
 }
 
 void CorePrefetch::served(const ExtentTable &file, uint64_t start, uint64_t end)
 {
-	// Decided under the lock, done after it: the system calls may wait for the disk, and
-	// the other workers must not wait for them.
-	thread_local std::vector<Run> ask, drop;
-	ask.clear();
-	drop.clear();
 	{
 		std::lock_guard hold(lock_);
 		bool sequential =
@@ -75,31 +85,57 @@ void CorePrefetch::served(const ExtentTable &file, uint64_t start, uint64_t end)
 			file_ = &file;
 			expected_ = end;
 			frontier_ = end;
-			plan_drop(UINT64_MAX, drop);
+			plan_drop(UINT64_MAX);
 		} else {
 			expected_ = std::max(expected_, end);
 			if (frontier_ < end + window / 2)
-				plan_ask(file, std::max(frontier_, end), end + window, ask);
+				plan_ask(file, std::max(frontier_, end), end + window);
 			if (start > slack)
-				plan_drop(start - slack, drop);
+				plan_drop(start - slack);
 		}
+		if (to_ask_.empty() && to_drop_.empty())
+			return;
 	}
-	for (const Run &run : ask)
-		for (uint64_t at = run.start; at < run.end; at += ask_step_)
-			posix_fadvise(fd_, static_cast<off_t>(at),
-				      static_cast<off_t>(std::min(ask_step_, run.end - at)),
-				      POSIX_FADV_WILLNEED);
-	for (const Run &run : drop) {
-		// Unmapped from the daemon first: the page cache keeps a page that a process maps.
-		madvise(const_cast<std::byte *>(mapping_.data() + run.start), run.end - run.start,
-			MADV_DONTNEED);
-		posix_fadvise(fd_, static_cast<off_t>(run.start),
-			      static_cast<off_t>(run.end - run.start), POSIX_FADV_DONTNEED);
+	wake_.notify_one();
+}
+
+// The helper thread: the system calls wait for the disk and take the time of removing pages
+// from the page cache, which the workers answering READs must not spend.
+void CorePrefetch::work()
+{
+	std::vector<Run> ask, drop;
+	for (;;) {
+		{
+			std::unique_lock hold(lock_);
+			wake_.wait(hold, [this] {
+				return stopping_ || !to_ask_.empty() || !to_drop_.empty();
+			});
+			// What was planned is done before the end: an unmount right after a
+			// whole-file read still drops what the read brought in.
+			if (stopping_ && to_ask_.empty() && to_drop_.empty())
+				return;
+			ask.swap(to_ask_);
+			drop.swap(to_drop_);
+		}
+		for (const Run &run : ask)
+			for (uint64_t at = run.start; at < run.end; at += ask_step_)
+				posix_fadvise(fd_, static_cast<off_t>(at),
+					      static_cast<off_t>(std::min(ask_step_, run.end - at)),
+					      POSIX_FADV_WILLNEED);
+		for (const Run &run : drop) {
+			// Unmapped from the daemon first: the page cache keeps a page that a
+			// process maps.
+			madvise(const_cast<std::byte *>(mapping_.data() + run.start),
+				run.end - run.start, MADV_DONTNEED);
+			posix_fadvise(fd_, static_cast<off_t>(run.start),
+				      static_cast<off_t>(run.end - run.start), POSIX_FADV_DONTNEED);
+		}
+		ask.clear();
+		drop.clear();
 	}
 }
 
-void CorePrefetch::plan_ask(const ExtentTable &file, uint64_t from, uint64_t to,
-			    std::vector<Run> &ask)
+void CorePrefetch::plan_ask(const ExtentTable &file, uint64_t from, uint64_t to)
 {
 	frontier_ = to;
 	uint64_t page = page_size();
@@ -115,14 +151,14 @@ void CorePrefetch::plan_ask(const ExtentTable &file, uint64_t from, uint64_t to,
 			FileRun run = runs_.at(s);
 			uint64_t next = std::min(e, (run.end + page - 1) / page * page);
 			if (!run.hole)
-				plan_data(s, next, piece.offset + piece.length, ask);
+				plan_data(s, next, piece.offset + piece.length);
 			s = next;
 		}
 		return true;
 	});
 }
 
-void CorePrefetch::plan_data(uint64_t s, uint64_t e, uint64_t file_end, std::vector<Run> &ask)
+void CorePrefetch::plan_data(uint64_t s, uint64_t e, uint64_t file_end)
 {
 	// Only what the page cache lacks is asked for (asking for cached pages costs a system call
 	// for nothing), and that is what may be dropped once served.
@@ -131,17 +167,17 @@ void CorePrefetch::plan_data(uint64_t s, uint64_t e, uint64_t file_end, std::vec
 	cached.assign((e - s + page - 1) / page, 0);
 	if (!knows_cached_ ||
 	    mincore(const_cast<std::byte *>(mapping_.data() + s), e - s, cached.data()) != 0) {
-		ask.push_back({s, e});
+		to_ask_.push_back({s, e});
 		return;
 	}
 	for (size_t i = 0; i < cached.size(); i++) {
 		if (cached[i] & 1)
 			continue;
 		Run run{s + i * page, std::min(s + (i + 1) * page, e)};
-		if (!ask.empty() && ask.back().end == run.start)
-			ask.back().end = run.end;
+		if (!to_ask_.empty() && to_ask_.back().end == run.start)
+			to_ask_.back().end = run.end;
 		else
-			ask.push_back(run);
+			to_ask_.push_back(run);
 		if (!drop_behind_)
 			continue;
 		// One run per piece asked: each is dropped once the reader is past that piece.
@@ -153,10 +189,10 @@ void CorePrefetch::plan_data(uint64_t s, uint64_t e, uint64_t file_end, std::vec
 	}
 }
 
-void CorePrefetch::plan_drop(uint64_t before, std::vector<Run> &drop)
+void CorePrefetch::plan_drop(uint64_t before)
 {
 	while (!asked_.empty() && asked_.front().file_end <= before) {
-		drop.push_back(asked_.front().core);
+		to_drop_.push_back(asked_.front().core);
 		asked_.pop_front();
 	}
 }
