@@ -1,6 +1,7 @@
 #include "core_prefetch.h"
 
 #include <algorithm>
+#include <exception>
 #include <fcntl.h>
 #include <fstream>
 #include <string>
@@ -65,38 +66,49 @@ CorePrefetch::~CorePrefetch()
 		// still being read (the kernel does not drop a page under I/O); what was planned
 		// but not yet asked for is not asked for at all.
 		to_ask_.clear();
-		plan_drop(UINT64_MAX);
+		try {
+			plan_drop(UINT64_MAX);
+		} catch (const std::exception &) { // no memory for the list: those pages stay
+		}
 		stopping_ = true;
 	}
 	wake_.notify_one();
 	helper_.join();
 }
 
-void CorePrefetch::served(const ExtentTable &file, uint64_t start, uint64_t end)
+void CorePrefetch::served(const ExtentTable &file, uint64_t start, uint64_t end) noexcept
 {
-	{
+	// Called after the READ's reply, so it must not throw: an allocation that fails only
+	// ends the run followed (what was asked for it is dropped at unmount).
+	try {
+		if (plan(file, start, end))
+			wake_.notify_one();
+	} catch (const std::exception &) {
 		std::lock_guard hold(lock_);
-		bool sequential =
-			&file == file_ && start + slack >= expected_ && start <= expected_ + slack;
-		if (!sequential) {
-			// Another reader, or this one jumping: follow it from here, afresh. What
-			// was asked for the run that ended is dropped, served or not: it was not
-			// cached before.
-			file_ = &file;
-			expected_ = end;
-			frontier_ = end;
-			plan_drop(UINT64_MAX);
-		} else {
-			expected_ = std::max(expected_, end);
-			if (frontier_ < end + window / 2)
-				plan_ask(file, std::max(frontier_, end), end + window);
-			if (start > slack)
-				plan_drop(start - slack);
-		}
-		if (to_ask_.empty() && to_drop_.empty())
-			return;
+		file_ = nullptr;
 	}
-	wake_.notify_one();
+}
+
+bool CorePrefetch::plan(const ExtentTable &file, uint64_t start, uint64_t end)
+{
+	std::lock_guard hold(lock_);
+	bool sequential =
+		&file == file_ && start + slack >= expected_ && start <= expected_ + slack;
+	if (!sequential) {
+		// Another reader, or this one jumping: follow it from here, afresh. What was asked
+		// for the run that ended is dropped, served or not: it was not cached before.
+		file_ = &file;
+		expected_ = end;
+		frontier_ = end;
+		plan_drop(UINT64_MAX);
+	} else {
+		expected_ = std::max(expected_, end);
+		if (frontier_ < end + window / 2)
+			plan_ask(file, std::max(frontier_, end), end + window);
+		if (start > slack)
+			plan_drop(start - slack);
+	}
+	return !to_ask_.empty() || !to_drop_.empty();
 }
 
 // The helper thread: the system calls wait for the disk and take the time of removing pages

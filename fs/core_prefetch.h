@@ -44,9 +44,9 @@ public:
 	CorePrefetch &operator=(const CorePrefetch &) = delete;
 
 	// After the reply to a READ of [start, end) of `file`, one of the mount's files: plans what
-	// to ask for and to drop, which a thread of its own then does. Never fails: what it cannot
-	// do (an old kernel, a core that shrank) it leaves undone.
-	void served(const ExtentTable &file, uint64_t start, uint64_t end);
+	// to ask for and to drop, which a thread of its own then does. Never fails, never throws:
+	// what it cannot do (an old kernel, a core that shrank, no memory) it leaves undone.
+	void served(const ExtentTable &file, uint64_t start, uint64_t end) noexcept;
 
 private:
 	struct Run {
@@ -56,6 +56,8 @@ private:
 		uint64_t file_end; // the end of the part of the file it was asked for
 		Run core;
 	};
+	// served()'s bookkeeping; whether the thread has work.
+	bool plan(const ExtentTable &file, uint64_t start, uint64_t end);
 	// Moves the frontier to `to` (in the file); to_ask_ gets the runs of the core under
 	// [from, to) that the page cache lacks.
 	void plan_ask(const ExtentTable &file, uint64_t from, uint64_t to);

@@ -361,7 +361,8 @@ void read_only(fuse_req_t req)
 
 // The FUSE boundary. An exception (std::bad_alloc, in practice) must not unwind into libfuse's C
 // code, which would end the daemon and leave a dead mount: the request fails with EIO instead,
-// and the log says why. Every callback here replies last, so a throw means no reply was sent.
+// and the log says why. Every callback here replies last (after its reply, do_read calls only
+// CorePrefetch::served, which never throws), so a throw means no reply was sent.
 template <auto operation> struct Guarded;
 template <typename... Args, void (*operation)(fuse_req_t, Args...)> struct Guarded<operation> {
 	static void call(fuse_req_t req, Args... args) noexcept
