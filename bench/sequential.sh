@@ -16,6 +16,8 @@
 #          after=build/fs/vmcorefs kept=build/fs/vmcorefs,--keep-core-cache
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=bench/lib.sh
+source "$here/lib.sh"
 cache=${VMCOREFS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/vmcorefs}/bench
 runs=${RUNS:-5}
 say() { echo "sequential: $*" >&2; }
@@ -51,8 +53,6 @@ core=$work/core
 cp --sparse=never "$core_src" "$core"
 cc -O2 -Wall -o "$work/randread" "$here/randread.c"
 
-sample() { echo "$2" >>"$work/samples/$1"; }
-drop_caches() { sync && echo 3 >/proc/sys/vm/drop_caches; }
 cached_kib() { awk '/^Cached:/ { print $2 }' /proc/meminfo; }
 # MB/s (10^6 bytes) of dd's copy to /dev/null: "BYTES bytes ... copied, SECONDS s, ...".
 rate() { dd if="$1" of=/dev/null bs=1M "${@:2}" 2>&1 | awk '/copied/ { printf "%.0f\n", $1 / $(NF-3) / 1e6 }'; }
@@ -110,22 +110,13 @@ for ((run = 1; run <= runs; run++)); do
 	done
 done
 
-stats() {
-	sort -g "$work/samples/$1" | awk '{ v[NR] = $1 }
-		END { m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2; print m, v[1], v[NR] }'
-}
-row() {
-	stats "$2" | awk -v label="$1" -v unit="$3" '
-		function f(x) { return x >= 100 ? sprintf("%.0f", x) : x >= 10 ? sprintf("%.1f", x) : sprintf("%.2f", x) }
-		{ printf "%-44s %9s %9s %9s  %s\n", label, f($1), f($2), f($3), unit }'
-}
 echo "machine: nproc $(nproc), $(uname -r), load average $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "core: $core_src ($(stat -c %s "$core") bytes, copied without holes); guest.vmcore $size bytes"
 for i in "${!labels[@]}"; do
 	echo "${labels[$i]}: ${binaries[$i]} ${options[$i]}"
 done
 echo "runs: $runs; figures are median, min, max"
-printf '%-44s %9s %9s %9s  %s\n' figure median min max unit
+printf '%-46s %9s %9s %9s  %s\n' figure median min max unit
 row "core file, warm" core_warm MB/s
 row "core file, cold" core_cold MB/s
 for i in "${!labels[@]}"; do
