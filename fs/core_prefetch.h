@@ -10,7 +10,7 @@
 //   readahead, after finding with mincore(2) which of them the page cache lacks.
 // The system calls are made by a thread of its own, off the workers' way: a cold read of a 512
 // MiB guest lost 17 % of its speed with them in the workers, 7 % with the thread in the same run
-// (7 to 17 % over runs; nothing measurable on a 4.5 GiB guest). One sequential reader is
+// (7 to 32 % over three runs; nothing measurable on a 4.5 GiB guest). One sequential reader is
 // followed at a time: while two read the mount at once, each READ of one breaks the other's run,
 // and neither is prefetched (the kernel's own readahead still is). A mount of a live process has
 // nothing to prefetch: its reads never enter a page cache.
