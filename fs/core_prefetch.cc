@@ -175,15 +175,14 @@ void CorePrefetch::plan_data(uint64_t s, uint64_t e, uint64_t file_end)
 	// Only what the page cache lacks is asked for (asking for cached pages costs a system call
 	// for nothing), and that is what may be dropped once served.
 	uint64_t page = page_size();
-	thread_local std::vector<unsigned char> cached;
-	cached.assign((e - s + page - 1) / page, 0);
+	cached_.assign((e - s + page - 1) / page, 0);
 	if (!knows_cached_ ||
-	    mincore(const_cast<std::byte *>(mapping_.data() + s), e - s, cached.data()) != 0) {
+	    mincore(const_cast<std::byte *>(mapping_.data() + s), e - s, cached_.data()) != 0) {
 		to_ask_.push_back({s, e});
 		return;
 	}
-	for (size_t i = 0; i < cached.size(); i++) {
-		if (cached[i] & 1)
+	for (size_t i = 0; i < cached_.size(); i++) {
+		if (cached_[i] & 1)
 			continue;
 		Run run{s + i * page, std::min(s + (i + 1) * page, e)};
 		if (!to_ask_.empty() && to_ask_.back().end == run.start)

@@ -81,6 +81,7 @@ private:
 	uint64_t expected_ = 0;
 	uint64_t frontier_ = 0;
 	std::deque<Asked> asked_; // runs asked ahead that were not cached before, in file order
+	std::vector<unsigned char> cached_; // mincore's answer for plan_data's pages
 	// The helper thread's work, and its end.
 	std::condition_variable wake_;
 	std::vector<Run> to_ask_, to_drop_;

@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "base/string_format.h"
+#include "core_prefetch.h"
 #include "log.h"
 #include "stderr_capture.h"
 

@@ -8,7 +8,6 @@
 #include <vector>
 
 #include "base/error.h"
-#include "core_prefetch.h"
 #include "file_tree.h"
 #include "fuse_ops.h"
 #include "mount_readahead.h"
@@ -17,6 +16,8 @@
 struct fuse_session;
 
 namespace vmcorefs {
+
+class CorePrefetch;
 
 struct MountSettings {
 	std::string mountpoint;

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "base/file_runs.h"
+#include "core_prefetch.h"
 #include "log.h"
 
 namespace vmcorefs {

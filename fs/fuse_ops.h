@@ -7,13 +7,14 @@
 #include <atomic>
 #include <sys/stat.h>
 
-#include "core_prefetch.h"
 #include "file_tree.h"
 #include "source/memory_source.h"
 
 struct fuse_lowlevel_ops;
 
 namespace vmcorefs {
+
+class CorePrefetch;
 
 // The session's userdata: what every callback serves.
 struct ServeContext {
