@@ -4,6 +4,7 @@
 #include <exception>
 #include <fcntl.h>
 #include <fstream>
+#include <optional>
 #include <string>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -13,9 +14,15 @@
 namespace vmcorefs {
 namespace {
 
-// READs of a sequential reader arrive a little out of order: the kernel keeps several in flight
-// (its readahead window, 1 MiB by default) and the worker threads answer them in any order.
-constexpr uint64_t slack = uint64_t{4} << 20;
+// READs of a sequential reader arrive out of order: the kernel keeps several in flight (its
+// readahead window, 1 MiB by default, and the next) and the worker threads answer them in any
+// order. What the core has behind the newest READ is dropped only `slack` behind it.
+constexpr uint64_t slack = uint64_t{8} << 20;
+// One READ may come far later than those after it: a worker waiting for the disk while the others
+// answered the holes of a sparse core was seen 13 MiB behind. Up to this far behind, a READ is
+// taken for a late one of the run followed (which ending the run would cost the pages asked ahead
+// of it), not for a reader jumping back.
+constexpr uint64_t late = uint64_t{64} << 20;
 
 // What one WILLNEED may ask for and be sure to get: the kernel reads at most the device's
 // readahead window (read_ahead_kb) or its largest request per call, and leaves the rest of the
@@ -92,23 +99,31 @@ void CorePrefetch::served(const ExtentTable &file, uint64_t start, uint64_t end)
 bool CorePrefetch::plan(const ExtentTable &file, uint64_t start, uint64_t end)
 {
 	std::lock_guard hold(lock_);
-	bool sequential =
-		&file == file_ && start + slack >= expected_ && start <= expected_ + slack;
-	if (!sequential) {
+	bool next = &file == file_ && start + slack >= expected_ && start <= expected_ + slack;
+	bool late_one = &file == file_ && start < expected_ && start + late >= expected_;
+	if (next) {
+		expected_ = std::max(expected_, end);
+		if (frontier_ < end + window / 2) {
+			plan_ask(file, std::max(frontier_, end), end + window);
+			prefetching_ = true;
+		}
+		if (start > slack)
+			plan_drop(start - slack);
+	} else if (!late_one) {
 		// Another reader, or this one jumping: follow it from here, afresh. What was asked
 		// for the run that ended is dropped, served or not: it was not cached before.
 		file_ = &file;
 		expected_ = end;
 		frontier_ = end;
+		prefetching_ = false;
 		plan_drop(UINT64_MAX);
-	} else {
-		expected_ = std::max(expected_, end);
-		if (frontier_ < end + window / 2)
-			plan_ask(file, std::max(frontier_, end), end + window);
-		if (start > slack)
-			plan_drop(start - slack);
-	}
-	return !to_ask_.empty() || !to_drop_.empty();
+	} // else a late READ of the run: what it needed was planned with the READs around it
+	return has_work();
+}
+
+bool CorePrefetch::has_work() const
+{
+	return !to_ask_.empty() || !to_drop_.empty() || prefetching_ != read_around_off_;
 }
 
 // The helper thread: the system calls wait for the disk and take the time of removing pages
@@ -117,18 +132,25 @@ void CorePrefetch::work()
 {
 	std::vector<Run> ask, drop;
 	for (;;) {
+		std::optional<int> advice;
 		{
 			std::unique_lock hold(lock_);
-			wake_.wait(hold, [this] {
-				return stopping_ || !to_ask_.empty() || !to_drop_.empty();
-			});
+			wake_.wait(hold, [this] { return stopping_ || has_work(); });
 			// What was planned is done before the end: an unmount right after a
 			// whole-file read still drops what the read brought in.
 			if (stopping_ && to_ask_.empty() && to_drop_.empty())
 				return;
 			ask.swap(to_ask_);
 			drop.swap(to_drop_);
+			if (prefetching_ != read_around_off_) {
+				read_around_off_ = prefetching_;
+				advice = prefetching_ ? MADV_RANDOM : MADV_NORMAL;
+			}
 		}
+		// Told before asking, so that the reader's faults on what is still to come read
+		// only their own page. A flag of the mapping: no page is read or dropped.
+		if (advice)
+			madvise(const_cast<std::byte *>(mapping_.data()), mapping_.size(), *advice);
 		for (const Run &run : ask)
 			for (uint64_t at = run.start; at < run.end; at += ask_step_)
 				posix_fadvise(fd_, static_cast<off_t>(at),

@@ -7,13 +7,19 @@
 //   core) are left alone.
 // - Ahead: to know which pages it brought in, vmcorefs asks for the core's bytes of the next part
 //   of the file itself (POSIX_FADV_WILLNEED), a window ahead of the reader and of the kernel's own
-//   readahead, after finding with mincore(2) which of them the page cache lacks.
+//   readahead, after finding with mincore(2) which of them the page cache lacks. Meanwhile the
+//   core's mapping does not read around a page fault (MADV_RANDOM): the kernel would otherwise
+//   cache, whenever a worker outran the window, megabytes around that page that vmcorefs never
+//   learns it brought in, ahead of the window and behind the reader (in a sparse core, with the
+//   holes among them as pages of zeros). A whole read of a sparse 512 MiB guest (93 MiB of data
+//   in its core) left 10 to 70 MiB of the core cached with read-around, 7 MiB without: what the
+//   mount itself read, and what was read around the first READ, before there was a run to follow.
 // The system calls are made by a thread of its own, off the workers' way: a cold read of a 512
 // MiB guest lost 17 % of its speed with them in the workers, 7 % with the thread in the same run
 // (7 to 32 % over three runs; nothing measurable on a 4.5 GiB guest). One sequential reader is
-// followed at a time: while two read the mount at once, each READ of one breaks the other's run,
-// and neither is prefetched (the kernel's own readahead still is). A mount of a live process has
-// nothing to prefetch: its reads never enter a page cache.
+// followed at a time: while two read the mount at once far apart, each READ of one breaks the
+// other's run, and neither is prefetched (the kernel's own readahead still is). A mount of a live
+// process has nothing to prefetch: its reads never enter a page cache.
 #pragma once
 
 #include <condition_variable>
@@ -58,6 +64,8 @@ private:
 	};
 	// served()'s bookkeeping; whether the thread has work.
 	bool plan(const ExtentTable &file, uint64_t start, uint64_t end);
+	// Whether the thread has work: runs to ask for or drop, or the mapping's advice to change.
+	bool has_work() const;
 	// Moves the frontier to `to` (in the file); to_ask_ gets the runs of the core under
 	// [from, to) that the page cache lacks.
 	void plan_ask(const ExtentTable &file, uint64_t from, uint64_t to);
@@ -80,6 +88,8 @@ private:
 	const ExtentTable *file_ = nullptr;
 	uint64_t expected_ = 0;
 	uint64_t frontier_ = 0;
+	bool prefetching_ = false;     // the run followed is being asked for ahead
+	bool read_around_off_ = false; // the mapping was last told MADV_RANDOM (by the thread)
 	std::deque<Asked> asked_; // runs asked ahead that were not cached before, in file order
 	std::vector<unsigned char> cached_; // mincore's answer for plan_data's pages
 	// The helper thread's work, and its end.

@@ -1,10 +1,14 @@
 // CorePrefetch on a real file on disk, its page cache state read back with mincore(2): a
-// sequential reader has the core asked ahead of it and the pages so brought in dropped behind it;
-// pages cached before, and every page when the user keeps the cache, stay; a random reader has
-// nothing asked ahead.
+// sequential reader has the core asked ahead of it and the pages so brought in dropped behind it,
+// the mapping reading no more around a fault meanwhile; a late READ does not end its run; pages
+// cached before, and every page when the user keeps the cache, stay; a random reader has nothing
+// asked ahead.
+#include <cstdio>
 #include <cstdlib>
 #include <fcntl.h>
+#include <fstream>
 #include <gtest/gtest.h>
+#include <string>
 #include <sys/mman.h>
 #include <unistd.h>
 #include <vector>
@@ -83,6 +87,32 @@ protected:
 		return cached(from, to);
 	}
 
+	// Whether the mapping reads around a page fault: its VmFlags in smaps lack "rr"
+	// (VM_RAND_READ, MADV_RANDOM).
+	bool reads_around() const
+	{
+		char start[32];
+		std::snprintf(start, sizeof start, "%lx-", reinterpret_cast<unsigned long>(map_));
+		std::ifstream smaps("/proc/self/smaps");
+		bool ours = false;
+		for (std::string line; std::getline(smaps, line);) {
+			if (line.starts_with(start))
+				ours = true;
+			else if (ours && line.starts_with("VmFlags:"))
+				return (line + " ").find(" rr ") == std::string::npos;
+		}
+		ADD_FAILURE() << "the mapping is not in /proc/self/smaps";
+		return false;
+	}
+
+	// reads_around() once it is `expected`, or after 5 s: the prefetcher's thread advises.
+	bool reads_around_in_time(bool expected) const
+	{
+		for (int i = 0; i < 500 && reads_around() != expected; i++)
+			usleep(10000);
+		return reads_around();
+	}
+
 	int fd_ = -1;
 	const std::byte *map_ = nullptr;
 	// A served file that is the core itself, byte for byte.
@@ -109,6 +139,34 @@ TEST_F(CorePrefetchTest, ASequentialReaderHasTheCoreAskedAheadAndDroppedBehind)
 	// still being read ahead of the reader then cannot be dropped: the kernel keeps a page
 	// under I/O.)
 	EXPECT_EQ(cached(2 * read_size, 64 * MiB), 0u);
+}
+
+TEST_F(CorePrefetchTest, TheMappingReadsAroundAFaultOnlyWhileNoRunIsAskedFor)
+{
+	ASSERT_EQ(madvise(const_cast<std::byte *>(map_), core_size, MADV_NORMAL), 0);
+	CorePrefetch prefetch(fd_, mapping(), true);
+	serve(prefetch, 0, read_size);
+	usleep(100000);
+	EXPECT_TRUE(reads_around()) << "one READ is no run yet";
+	serve(prefetch, read_size, read_size);
+	EXPECT_FALSE(reads_around_in_time(false)) << "the run is asked for ahead";
+	serve(prefetch, 80 * MiB, 4096); // a jump: the run ends
+	EXPECT_TRUE(reads_around_in_time(true)) << "the run ended";
+}
+
+TEST_F(CorePrefetchTest, ALateReadDoesNotEndTheRun)
+{
+	CorePrefetch prefetch(fd_, mapping(), true);
+	for (uint64_t at = 0; at < 24 * MiB; at += read_size)
+		serve(prefetch, at, read_size);
+	uint64_t ahead = 24 * MiB + CorePrefetch::window / 2; // asked for by now, whatever came
+	ASSERT_EQ(cached_in_time(24 * MiB, ahead, (ahead - 24 * MiB) / 4096),
+		  (ahead - 24 * MiB) / 4096);
+	// A READ the kernel sent with the early ones, answered after a worker waited for the disk.
+	serve(prefetch, 12 * MiB, read_size);
+	usleep(100000); // time for a drop that should not have been planned to show
+	EXPECT_EQ(cached(24 * MiB, ahead), (ahead - 24 * MiB) / 4096)
+		<< "the run ended: what was asked ahead of it was dropped";
 }
 
 TEST_F(CorePrefetchTest, ReadingElsewhereDropsWhatWasAskedForTheRunThatEnded)
