@@ -23,7 +23,10 @@ public:
 		if (!cpus)
 			return cpus.take_error();
 		Aarch64Notes notes = build_aarch64_notes(*cpus);
-		CpuNotes out{EM_AARCH64, std::move(notes.bytes), {}, std::move(notes.warnings)};
+		CpuNotes out;
+		out.elf_machine = EM_AARCH64;
+		out.bytes = std::move(notes.bytes);
+		out.warnings = std::move(notes.warnings);
 		for (const auto &cpu : *cpus)
 			out.vcpus.push_back({cpu.cpu_index, cpu.current});
 		return out;

@@ -6,11 +6,13 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "base/error.h"
+#include "kernel/kernel_memory.h"
 #include "qemu/guest_memory_map.h"
 #include "qemu/qemu_reader.h"
 
@@ -22,6 +24,9 @@ struct CpuNotes {
 	std::vector<std::byte> bytes; // complete ELF notes, in QEMU's order
 	std::vector<VcpuSummary> vcpus;
 	std::vector<std::string> warnings;
+	// x86_64: a current vCPU's paging registers (X86Notes::paging), where the guest kernel's
+	// own data can be read before VMCOREINFO is found.
+	std::optional<X86_64Paging> x86_64_paging;
 };
 
 class GuestArch {

@@ -29,7 +29,8 @@ public:
 		CpuNotes out{notes.elf_machine,
 			     std::move(notes.bytes),
 			     {},
-			     std::move(notes.warnings)};
+			     std::move(notes.warnings),
+			     notes.paging};
 		for (const auto &cpu : cpus->cpus)
 			out.vcpus.push_back({cpu.cpu_index, cpu.current});
 		return out;

@@ -12,6 +12,7 @@ namespace vmcorefs {
 namespace {
 
 constexpr uint32_t hf_lma_mask = 1 << 14;
+constexpr uint64_t cr0_paging = uint64_t{1} << 31, cr4_la57 = uint64_t{1} << 12;
 // QEMU's register numbering (target/i386/cpu.h) and segment numbering.
 enum { rax, rcx, rdx, rbx, rsp, rbp, rsi, rdi };
 enum { es, cs, ss, ds, fs, gs };
@@ -131,6 +132,9 @@ X86Notes build_x86_notes(const X86Cpus &cpus, uint32_t state_size)
 	bool first_current = !cpus.cpus.empty() && cpus.cpus[0].current;
 	bool lma = !first_current || (cpus.cpus[0].hflags & hf_lma_mask);
 	out.elf_machine = lma ? EM_X86_64 : EM_386;
+	for (const auto *cpu : current)
+		if (!out.paging && (cpu->hflags & hf_lma_mask) && (cpu->cr[0] & cr0_paging))
+			out.paging = X86_64Paging{cpu->cr[3], (cpu->cr[4] & cr4_la57) != 0};
 	for (const auto *cpu : current)
 		append_elf_note(out.bytes, "CORE", NT_PRSTATUS,
 				lma ? x86_64_prstatus(*cpu) : i386_prstatus(*cpu));

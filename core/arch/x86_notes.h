@@ -6,10 +6,12 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "arch/x86_cpu_state.h"
+#include "kernel/kernel_memory.h"
 #include "qemu/guest_memory_map.h"
 
 namespace vmcorefs {
@@ -18,6 +20,9 @@ struct X86Notes {
 	std::vector<std::byte> bytes;
 	uint16_t elf_machine = 62; // EM_X86_64
 	std::vector<std::string> warnings;
+	// The paging registers of the first current vCPU in long mode with paging on: the guest
+	// kernel's page tables, before VMCOREINFO says where they are.
+	std::optional<X86_64Paging> paging;
 };
 
 // state_size: sizeof(QEMUCPUState) of the core's QEMU (from its DWARF).

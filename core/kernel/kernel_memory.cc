@@ -9,12 +9,15 @@ namespace {
 constexpr uint16_t em_x86_64 = 62, em_aarch64 = 183;
 constexpr uint64_t page_size = 4096;
 constexpr unsigned page_shift = 12, index_bits = 9; // 512 eight-byte entries a table
-// x86_64 entries: present, and page size (a 1 GiB or 2 MiB page at the upper levels); bits 12-51
-// are the address, less the memory-encryption bit (NUMBER(sme_mask)).
-constexpr uint64_t x86_present = 1, x86_page_size = 0x80, x86_address = 0x000ffffffffff000;
+// x86_64 entries: present, writable, and page size (a 1 GiB or 2 MiB page at the upper levels);
+// bits 12-51 are the address, less the memory-encryption bit (NUMBER(sme_mask)).
+constexpr uint64_t x86_present = 1, x86_writable = 2, x86_page_size = 0x80,
+		   x86_address = 0x000ffffffffff000;
 // arm64 descriptors with a 4 KiB granule: bit 0 valid; bits 1:0 = 01 a block (levels 1 and 2),
-// 11 a table (levels 0-2) or a page (level 3); bits 12-47 the output address.
-constexpr uint64_t arm64_address = 0x0000fffffffff000;
+// 11 a table (levels 0-2) or a page (level 3); bits 12-47 the output address; AP[2] (bit 7) of a
+// block or page, APTable[1] (bit 62) of a table: no writes.
+constexpr uint64_t arm64_address = 0x0000fffffffff000, arm64_read_only = uint64_t{1} << 7,
+		   arm64_table_read_only = uint64_t{1} << 62;
 
 Error missing(const std::string &key)
 {
@@ -83,6 +86,15 @@ Result<KernelMemory> KernelMemory::open(uint16_t elf_machine, const std::string 
 				  std::to_string(elf_machine));
 }
 
+KernelMemory KernelMemory::x86_64(X86_64Paging paging, PhysicalReader physical)
+{
+	KernelMemory memory(Walk::x86_64, std::move(physical));
+	memory.root_ = paging.cr3 & x86_address;
+	memory.levels_ = paging.five_level ? 5 : 4;
+	memory.address_mask_ = x86_address;
+	return memory;
+}
+
 Result<uint64_t> KernelMemory::entry(uint64_t table, uint64_t index) const
 {
 	std::byte raw[8];
@@ -90,55 +102,75 @@ Result<uint64_t> KernelMemory::entry(uint64_t table, uint64_t index) const
 	return load_le<uint64_t>(raw);
 }
 
-Result<uint64_t> KernelMemory::walk_x86_64(uint64_t vaddr) const
+Result<KernelMapping> KernelMemory::mapping(uint64_t vaddr) const
+{
+	return walk_ == Walk::x86_64 ? walk_x86_64(vaddr) : walk_aarch64(vaddr);
+}
+
+Result<KernelMapping> KernelMemory::walk_x86_64(uint64_t vaddr) const
 {
 	uint64_t table = root_;
+	bool writable = true;
 	for (unsigned level = levels_; level >= 1; --level) {
 		unsigned shift = page_shift + index_bits * (level - 1);
+		uint64_t span = uint64_t{1} << shift;
 		auto e = entry(table, (vaddr >> shift) & ((1u << index_bits) - 1));
 		if (!e)
-			return e;
+			return e.take_error();
+		KernelMapping found{vaddr & ~(span - 1), span};
 		if (!(*e & x86_present))
-			return unmapped(vaddr);
-		bool leaf = level == 1 || ((level == 2 || level == 3) && (*e & x86_page_size));
-		if (leaf) {
-			uint64_t offset_mask = (uint64_t{1} << shift) - 1;
-			return (*e & address_mask_ & ~offset_mask) | (vaddr & offset_mask);
+			return found;
+		writable = writable && (*e & x86_writable);
+		if (level == 1 || ((level == 2 || level == 3) && (*e & x86_page_size))) {
+			found.present = true;
+			found.paddr = *e & address_mask_ & ~(span - 1);
+			found.writable = writable;
+			return found;
 		}
 		table = *e & address_mask_;
 	}
-	return unmapped(vaddr); // not reached: level 1 is a leaf
+	return KernelMapping{}; // not reached: level 1 is a leaf
 }
 
-Result<uint64_t> KernelMemory::walk_aarch64(uint64_t vaddr) const
+Result<KernelMapping> KernelMemory::walk_aarch64(uint64_t vaddr) const
 {
 	// Only the kernel half (TTBR1): the top 64 - va_bits bits all set.
 	if (va_bits_ < 64 && (vaddr >> va_bits_) != (UINT64_MAX >> va_bits_))
-		return unmapped(vaddr);
+		return KernelMapping{vaddr & ~(page_size - 1), page_size};
 	uint64_t table = root_;
+	bool writable = true;
 	for (unsigned level = 4 - levels_; level <= 3; ++level) {
 		unsigned shift = page_shift + index_bits * (3 - level);
+		uint64_t span = uint64_t{1} << shift;
 		unsigned bits = level == 4 - levels_ ? va_bits_ - shift : index_bits;
 		auto e = entry(table, (vaddr >> shift) & ((uint64_t{1} << bits) - 1));
 		if (!e)
-			return e;
-		if (!(*e & 1))
-			return unmapped(vaddr);
+			return e.take_error();
+		KernelMapping found{vaddr & ~(span - 1), span};
 		bool block = (*e & 3) == 1;
-		if (block && (level == 0 || level == 3))
-			return unmapped(vaddr); // reserved encodings
+		// Invalid, or a block where there can be none (levels 0 and 3: reserved).
+		if (!(*e & 1) || (block && (level == 0 || level == 3)))
+			return found;
 		if (block || level == 3) {
-			uint64_t offset_mask = (uint64_t{1} << shift) - 1;
-			return (*e & address_mask_ & ~offset_mask) | (vaddr & offset_mask);
+			found.present = true;
+			found.paddr = *e & address_mask_ & ~(span - 1);
+			found.writable = writable && !(*e & arm64_read_only);
+			return found;
 		}
+		writable = writable && !(*e & arm64_table_read_only);
 		table = *e & address_mask_;
 	}
-	return unmapped(vaddr); // not reached: level 3 is a leaf
+	return KernelMapping{}; // not reached: level 3 is a leaf
 }
 
 Result<uint64_t> KernelMemory::translate(uint64_t vaddr) const
 {
-	return walk_ == Walk::x86_64 ? walk_x86_64(vaddr) : walk_aarch64(vaddr);
+	auto found = mapping(vaddr);
+	if (!found)
+		return found.take_error();
+	if (!found->present)
+		return unmapped(vaddr);
+	return found->paddr + (vaddr - found->start);
 }
 
 Result<void> KernelMemory::read(uint64_t vaddr, void *dst, size_t length) const

@@ -6,6 +6,7 @@
 #include "base/elf_note.h"
 #include "facts/executable_check.h"
 #include "facts/facts_source.h"
+#include "kernel/vmcoreinfo_pointer.h"
 #include "load/layout_checks.h"
 #include "qemu/guest_block_walker.h"
 #include "qemu/guest_memory_resolver.h"
@@ -106,7 +107,19 @@ Result<void> add_notes(QemuReader &reader, const GuestArch &arch, uint64_t vmcor
 	map.elf_class = arch.elf_class(map);
 	map.vcpus = std::move(cpus->vcpus);
 	map.warnings.insert(map.warnings.end(), cpus->warnings.begin(), cpus->warnings.end());
-	Vmcoreinfo vmcoreinfo = find_vmcoreinfo(reader, map, vmcoreinfo_scan_limit, map.warnings);
+	LikelyNotePages pointed;
+	if (cpus->x86_64_paging)
+		pointed = [&](const std::function<bool(uint64_t)> &try_page) {
+			for_each_vmcoreinfo_pointer(
+				*cpus->x86_64_paging,
+				[&](uint64_t paddr, void *dst, size_t length) {
+					return read_guest_physical(reader.core(), map, paddr, dst,
+								   length);
+				},
+				try_page);
+		};
+	Vmcoreinfo vmcoreinfo =
+		find_vmcoreinfo(reader, map, vmcoreinfo_scan_limit, pointed, map.warnings);
 	map.notes.insert(map.notes.end(), vmcoreinfo.note.begin(), vmcoreinfo.note.end());
 	map.vmcoreinfo_source = vmcoreinfo.source;
 	map.vmcoreinfo = vmcoreinfo.text;

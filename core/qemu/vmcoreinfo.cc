@@ -144,6 +144,22 @@ std::optional<Vmcoreinfo> note_in_page(QemuReader &r, const GuestMemoryMap &map,
 	return out;
 }
 
+// The note at paddr, where the guest kernel's variables point, if that page holds one.
+std::optional<Vmcoreinfo> pointed_note(QemuReader &r, const GuestMemoryMap &map, uint64_t paddr)
+{
+	std::byte probe[note_probe_size];
+	if (!read_guest_physical(r.core(), map, paddr, probe, sizeof probe))
+		return std::nullopt;
+	// The header, the name and the descriptor with its padding.
+	uint64_t size = 24 + ((uint64_t{load_le<uint32_t>(probe + 4)} + 3) & ~uint64_t{3});
+	if (!looks_like_note(probe, size))
+		return std::nullopt;
+	auto found = note_in_page(r, map, paddr, size);
+	if (found)
+		found->source += ", where the guest kernel's vmcoreinfo_note points";
+	return found;
+}
+
 std::optional<Vmcoreinfo> scan_guest_ram(QemuReader &r, const GuestMemoryMap &map, uint64_t limit,
 					 VmcoreinfoScan &scan)
 {
@@ -166,16 +182,24 @@ std::string mib(uint64_t bytes)
 } // namespace
 
 Vmcoreinfo find_vmcoreinfo(QemuReader &r, const GuestMemoryMap &map, uint64_t scan_limit,
-			   std::vector<std::string> &warnings)
+			   const LikelyNotePages &likely, std::vector<std::string> &warnings)
 {
 	auto device = from_device(r, map);
 	if (device)
 		return *device;
+	std::optional<Vmcoreinfo> found;
+	if (likely)
+		likely([&](uint64_t paddr) {
+			found = pointed_note(r, map, paddr);
+			return found.has_value();
+		});
 	VmcoreinfoScan scan;
-	if (auto scanned = scan_guest_ram(r, map, scan_limit, scan)) {
-		warnings.push_back("VMCOREINFO " + scanned->source + " (" + device.error().message +
+	if (!found)
+		found = scan_guest_ram(r, map, scan_limit, scan);
+	if (found) {
+		warnings.push_back("VMCOREINFO " + found->source + " (" + device.error().message +
 				   ")");
-		return *scanned;
+		return *found;
 	}
 	std::string where =
 		scan.limit_reached

@@ -1,46 +1,16 @@
 // KernelMemory's page-table walks over synthetic tables: x86_64 with 4- and 5-level paging and
 // 2 MiB and 1 GiB pages, arm64 with 4 KiB granules at 48 and 39 bits, blocks and pages.
 #include <cstring>
-#include <map>
 
 #include <gtest/gtest.h>
 
 #include "kernel/kernel_memory.h"
+#include "physical_memory.h"
 
 namespace vmcorefs {
 namespace {
 
-// Guest-physical memory made of the entries a test writes; anything else is absent.
-class PhysicalMemory {
-public:
-	void set(uint64_t paddr, uint64_t value) { words_[paddr] = value; }
-	PhysicalReader reader()
-	{
-		return [this](uint64_t paddr, void *dst, size_t length) -> Result<void> {
-			auto *out = static_cast<unsigned char *>(dst);
-			for (size_t i = 0; i < length; i++) {
-				auto word = words_.find((paddr + i) & ~uint64_t{7});
-				if (word == words_.end())
-					return make_error(ErrorCode::absent, "", "absent",
-							  paddr + i);
-				out[i] = static_cast<unsigned char>(word->second >>
-								    8 * ((paddr + i) & 7));
-			}
-			return {};
-		};
-	}
-
-private:
-	std::map<uint64_t, uint64_t> words_;
-};
-
 constexpr uint64_t start_kernel_map = 0xffffffff80000000;
-
-// Index of vaddr in the table of an x86_64 level (1 = page table ... 5).
-uint64_t x86_index(uint64_t vaddr, unsigned level)
-{
-	return (vaddr >> (12 + 9 * (level - 1))) & 511;
-}
 
 std::string x86_vmcoreinfo(uint64_t pgt_paddr, int64_t phys_base, bool l5, uint64_t sme_mask = 0)
 {
@@ -79,6 +49,49 @@ TEST(KernelMemory, X86FourLevelsWithEveryPageSize)
 	ASSERT_FALSE(unmapped);
 	EXPECT_EQ(unmapped.error().code, ErrorCode::absent);
 	EXPECT_NE(unmapped.error().message.find("not mapped"), std::string::npos);
+}
+
+TEST(KernelMemory, X86FromCr3ListsPagesHolesAndWhatIsWritable)
+{
+	PhysicalMemory mem;
+	const uint64_t pml4 = 0x30000, pdpt = 0x31000, pd = 0x32000, pt = 0x33000;
+	const uint64_t base = 0xffffffff81000000; // PD entry 8 of the image's 1 GiB
+	for (uint64_t table : {pml4, pdpt, pd, pt})
+		mem.add_page(table); // entries not present where not set
+	mem.set(pml4 + 8 * x86_index(base, 4), pdpt | 3);
+	mem.set(pdpt + 8 * x86_index(base, 3), pd | 3);
+	mem.set(pd + 8 * x86_index(base, 2), 0x1000000 | 0x83);            // 2 MiB, writable
+	mem.set(pd + 8 * x86_index(base + 0x200000, 2), pt | 1);           // read-only table...
+	mem.set(pt + 8 * x86_index(base + 0x201000, 1), 0x5000 | 3);       // ...of a writable page
+	mem.set(pd + 8 * x86_index(base + 0x400000, 2), 0x1400000 | 0x81); // 2 MiB, read-only
+
+	// CR3's low bits are a PCID, not part of the address.
+	KernelMemory memory = KernelMemory::x86_64({pml4 | 0x5, false}, mem.reader());
+	auto large = memory.mapping(base + 0x1234);
+	ASSERT_TRUE(large) << large.error().to_string();
+	EXPECT_TRUE(large->present && large->writable);
+	EXPECT_EQ(large->start, base);
+	EXPECT_EQ(large->size, 0x200000u);
+	EXPECT_EQ(large->paddr, 0x1000000u);
+	auto small = memory.mapping(base + 0x201010);
+	ASSERT_TRUE(small);
+	EXPECT_TRUE(small->present);
+	EXPECT_FALSE(small->writable) << "a read-only table above it";
+	EXPECT_EQ(small->size, 0x1000u);
+	EXPECT_EQ(*memory.translate(base + 0x201010), 0x5010u);
+	auto hole = memory.mapping(base + 0x200010);
+	ASSERT_TRUE(hole);
+	EXPECT_FALSE(hole->present);
+	EXPECT_EQ(hole->start, base + 0x200000);
+	EXPECT_EQ(hole->size, 0x1000u);
+	auto read_only = memory.mapping(base + 0x400000);
+	ASSERT_TRUE(read_only);
+	EXPECT_TRUE(read_only->present);
+	EXPECT_FALSE(read_only->writable);
+	auto empty = memory.mapping(0xffff888000000000);
+	ASSERT_TRUE(empty);
+	EXPECT_FALSE(empty->present);
+	EXPECT_EQ(empty->size, uint64_t{1} << 39) << "a PML4 entry not present";
 }
 
 TEST(KernelMemory, X86FiveLevelsAndReadsAcrossPages)

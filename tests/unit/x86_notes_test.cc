@@ -62,5 +62,27 @@ TEST(X86Notes, FirstVcpuOutsideLongModeGivesI386Notes)
 	EXPECT_EQ(build_x86_notes(cpus, 440).elf_machine, EM_X86_64);
 }
 
+// The kernel's page tables come from the first vCPU whose registers are current and that pages in
+// long mode: not from a stale one (boot state), nor one in real mode.
+TEST(X86Notes, PagingFromTheFirstCurrentVcpuInLongMode)
+{
+	X86Cpus cpus{{cpu(0, hf_lma), cpu(1, 0), cpu(2, hf_lma), cpu(3, hf_lma)}};
+	cpus.cpus[0].current = false;
+	cpus.cpus[0].cr[0] = 0x80050033;
+	cpus.cpus[0].cr[3] = 0x1000;
+	cpus.cpus[2].cr[0] = 0x80050033;
+	cpus.cpus[2].cr[3] = 0x7a10000 | 0x801;
+	cpus.cpus[2].cr[4] = 0x1000; // LA57
+	cpus.cpus[3].cr[0] = 0x80050033;
+	cpus.cpus[3].cr[3] = 0x9000;
+	auto paging = build_x86_notes(cpus, 440).paging;
+	ASSERT_TRUE(paging);
+	EXPECT_EQ(paging->cr3, 0x7a10801u);
+	EXPECT_TRUE(paging->five_level);
+	cpus.cpus[2].cr[0] = 0x33; // paging off (the flag LMA alone does not say so)
+	cpus.cpus[3].current = false;
+	EXPECT_FALSE(build_x86_notes(cpus, 440).paging);
+}
+
 } // namespace
 } // namespace vmcorefs
