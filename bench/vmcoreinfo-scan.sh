@@ -68,7 +68,8 @@ busy_core busy-nodevice
 with=$cache/busy-device-$memory-$fill/core without=$cache/busy-nodevice-$memory-$fill/core
 
 # The device's core of the same instant with the device's has_vmcoreinfo cleared, in a copy: all
-# else equal, vmcorefs finds the note by scanning, and must find the one the device points at.
+# else equal, vmcorefs finds the note without the device (where the kernel's pointer says, or by
+# scanning), and must find the one the device points at.
 unwritten=$work/unwritten.core
 symbol=$(nm "$qemu" | awk '$3 ~ /^vmcoreinfo_state(\.[0-9]+)?$/ && !n++ { print $3 }')
 flag=$(timeout 120 gdb -nx -batch -iex 'set debuginfod enabled off' "$qemu" "$with" -ex \
@@ -149,11 +150,11 @@ echo "with the device:    $(found "$vmcorefs" "$with")"
 echo "without the device: $(found "$vmcorefs" "$without")"
 [ -z "$baseline" ] || echo "baseline, without:  $(found "$baseline" "$without")"
 echo "same instant, unpublished: $(found "$vmcorefs" "$unwritten")"
-device_note=$(note_text "$with") scanned_note=$(note_text "$unwritten")
-if [ -n "$device_note" ] && [ "$device_note" = "$scanned_note" ]; then
-	echo "the note the scan finds in the same instant's RAM equals the device's"
+device_note=$(note_text "$with") found_note=$(note_text "$unwritten")
+if [ -n "$device_note" ] && [ "$device_note" = "$found_note" ]; then
+	echo "the note found in the same instant's RAM equals the device's"
 else
-	echo "the note the scan finds in the same instant's RAM DIFFERS from the device's (or is none)"
+	echo "the note found in the same instant's RAM DIFFERS from the device's (or is none)"
 fi
 echo "cores: $(du -h --apparent-size "$with" | cut -f1) apparent," \
 	"$(du -h "$with" | cut -f1) and $(du -h "$without" | cut -f1) on disk"

@@ -12,7 +12,7 @@
 //   cache, whenever a worker outran the window, megabytes around that page that vmcorefs never
 //   learns it brought in, ahead of the window and behind the reader (in a sparse core, with the
 //   holes among them as pages of zeros). A whole read of a sparse 512 MiB guest (93 MiB of data
-//   in its core) left 10 to 70 MiB of the core cached with read-around, 7 MiB without: what the
+//   in its core) left 10 to 80 MiB of the core cached with read-around, 7 MiB without: what the
 //   mount itself read, and what was read around the first READ, before there was a run to follow.
 // The system calls are made by a thread of its own, off the workers' way: a cold read of a 512
 // MiB guest lost 17 % of its speed with them in the workers, 7 % with the thread in the same run
