@@ -19,7 +19,7 @@
 namespace vmcorefs {
 
 // Offers the guest-physical address of each page the image's words point at as a note or text
-// page, from the bottom of the image up, until `candidate` returns true. Under page-table isolation
+// page, from the top of the image down, until `candidate` returns true. Under page-table isolation
 // a vCPU in user mode holds the user copy of the tables (CR3 bit 12 set), which lacks the image's
 // data: the kernel's copy, the page below, is searched first (and the tables CR3 names after it,
 // in case it was a kernel's own at an odd page). Pages the core lacks are passed over.

@@ -1,6 +1,7 @@
 // for_each_vmcoreinfo_pointer over a synthetic x86_64 kernel: its image mapped at
-// __START_KERNEL_map + 16 MiB, the direct map at 0xffff888000000000 (one 1 GiB page), and the
-// three words vmcoreinfo_note, vmcoreinfo_size, vmcoreinfo_data somewhere in the image's data.
+// __START_KERNEL_map + 16 MiB (three pages; one more 2 MiB higher in one test), the direct map at
+// 0xffff888000000000 (one 1 GiB page), and the three words vmcoreinfo_note, vmcoreinfo_size,
+// vmcoreinfo_data somewhere in the image's data.
 #include <gtest/gtest.h>
 #include <vector>
 
@@ -77,6 +78,21 @@ TEST(VmcoreinfoPointer, WordsThatOnlyLookThePartAreOfferedAndPassedOver)
 	kernel.mem.set(data_page + 0x20, direct_map + 0xa000);
 	kernel.variables(data_page + 0x100, 0x51000, 0x52000); // a false match, searched first
 	kernel.variables(0x102000 + 0x200, 0x3b000, 0x3c000);
+	EXPECT_EQ(kernel.offered(pml4, 0x3b000),
+		  (std::vector<uint64_t>{0x51000, 0x52000, 0x3b000}));
+}
+
+TEST(VmcoreinfoPointer, TheImageIsSearchedFromTheTopDownAWindowAtATime)
+{
+	// .bss, where the variables are, comes last: a 2 MiB window higher up is searched first.
+	Kernel kernel;
+	const uint64_t high_pt = 0x24000, high_page = 0x103000;
+	kernel.mem.add_page(high_pt);
+	kernel.mem.add_page(high_page);
+	kernel.mem.set(pd + 8 * x86_index(image + 0x200000, 2), high_pt | 3);
+	kernel.mem.set(high_pt, high_page | 3);
+	kernel.variables(data_page + 0x100, 0x3b000, 0x3c000);
+	kernel.variables(high_page + 0x100, 0x51000, 0x52000); // a false match
 	EXPECT_EQ(kernel.offered(pml4, 0x3b000),
 		  (std::vector<uint64_t>{0x51000, 0x52000, 0x3b000}));
 }
