@@ -1,6 +1,6 @@
 # shellcheck shell=bash disable=SC2154 # $here and $cache are the sourcing script's
-# Helpers for run.sh, live.sh and sequential.sh (sourced): set-up, samples and their statistics, the table,
-# mounts, uprobes. Expects $here (bench/) and $cache; bench_setup sets $work (scratch directory),
+# Helpers for run.sh, live.sh and sequential.sh (sourced): set-up, samples and their statistics,
+# the table, mounts, uprobes. Expects $here (bench/) and $cache; bench_setup sets $work (scratch directory),
 # $mnt (mount point) and $vmcorefs (the binary) for the rest.
 
 # --- Set-up: the binary under test and the scratch space. ---

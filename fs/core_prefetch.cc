@@ -99,8 +99,9 @@ void CorePrefetch::served(const ExtentTable &file, uint64_t start, uint64_t end)
 bool CorePrefetch::plan(const ExtentTable &file, uint64_t start, uint64_t end)
 {
 	std::lock_guard hold(lock_);
-	bool next = &file == file_ && start + slack >= expected_ && start <= expected_ + slack;
-	bool late_one = &file == file_ && start < expected_ && start + late >= expected_;
+	bool same_file = &file == file_;
+	bool next = same_file && start + slack >= expected_ && start <= expected_ + slack;
+	bool late_one = same_file && start < expected_ && start + late >= expected_;
 	if (next) {
 		expected_ = std::max(expected_, end);
 		if (frontier_ < end + window / 2) {

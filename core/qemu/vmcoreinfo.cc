@@ -150,7 +150,8 @@ std::optional<Vmcoreinfo> pointed_note(QemuReader &r, const GuestMemoryMap &map,
 	std::byte probe[note_probe_size];
 	if (!read_guest_physical(r.core(), map, paddr, probe, sizeof probe))
 		return std::nullopt;
-	// The header, the name and the descriptor with its padding.
+	// The header, the name and the descriptor with its padding, as its own header sizes it (so
+	// looks_like_note checks the name, the type and the first key); first_note bounds it.
 	uint64_t size = 24 + ((uint64_t{load_le<uint32_t>(probe + 4)} + 3) & ~uint64_t{3});
 	if (!looks_like_note(probe, size))
 		return std::nullopt;

@@ -169,6 +169,7 @@ TEST(KernelMemory, Arm64FortyEightBitsPagesAndBlocks)
 	mem.set(l2 + 8 * index(page, 2), l3 | 3);
 	mem.set(l2 + 8 * index(block, 2), 0x40a00000 | 0x701); // a 2 MiB block
 	mem.set(l3 + 8 * index(page, 3), 0x40b07000 | 0x703);
+	mem.set(l3 + 8 * index(page + 0x1000, 3), 0x40b08000 | 0x783); // AP[2]: read-only
 
 	auto memory =
 		KernelMemory::open(183, arm64_vmcoreinfo(l0, 0xffff7fff80000000, 48), mem.reader());
@@ -176,6 +177,13 @@ TEST(KernelMemory, Arm64FortyEightBitsPagesAndBlocks)
 	EXPECT_EQ(*memory->translate(page + 0x10), 0x40b07010u);
 	EXPECT_EQ(*memory->translate(block + 0x12345), 0x40a12345u);
 	EXPECT_FALSE(memory->translate(0x0000000000403000)); // the user half
+	auto writable = memory->mapping(page), read_only = memory->mapping(page + 0x1000);
+	auto large = memory->mapping(block);
+	ASSERT_TRUE(writable && read_only && large);
+	EXPECT_TRUE(writable->present && writable->writable);
+	EXPECT_TRUE(read_only->present && !read_only->writable);
+	EXPECT_EQ(large->size, 0x200000u);
+	EXPECT_TRUE(large->writable);
 }
 
 TEST(KernelMemory, Arm64ThirtyNineBitsStartsAtLevelOne)
