@@ -4,7 +4,9 @@
 # throughout (as a busy guest's core is). Per run, the binaries interleaved:
 #  1. `dd bs=1M` of all of guest.vmcore on a fresh mount, the core's pages cached: a first read
 #     (the daemon serves every READ) and a second (the mount's own page cache), against `dd` of the
-#     same byte count of the core itself, back to back;
+#     same byte count of the core itself, back to back; and the daemon's CPU time for the first
+#     read, in vmcorefs's own code (user) and in the kernel (system: above all its copy of each
+#     READ's reply into the mount's page cache), per GiB read;
 #  2. the same first read with every page cache dropped, against `dd` of the core from disk;
 #     and how much the page cache grew (Cached in /proc/meminfo) for it, against guest.vmcore's size:
 #     1.0 is the bytes cached once, 2.0 cached twice (the core's pages and the mount's);
@@ -61,24 +63,37 @@ mount_variant() {
 	# shellcheck disable=SC2086 # the variant's options, one per word
 	"${binaries[$1]}" ${options[$1]} "$core" "$mnt"
 }
+# The daemon's user and system CPU time so far, in clock ticks.
+daemon_ticks() { awk '{ print $14, $15 }' "/proc/$(pgrep -f -- " $core $mnt\$")/stat"; }
+# Milliseconds per GiB of guest.vmcore for TICKS.
+ms_per_gib() { awk -v t="$1" -v hz="$(getconf CLK_TCK)" -v n="$size" 'BEGIN { printf "%.1f\n", t * 1000 / hz / (n / 2^30) }'; }
 unmount() {
 	fusermount3 -u "$mnt"
 	while pgrep -f -- " $core $mnt\$" >/dev/null; do sleep 0.1; done
 }
+
+# The binaries' indices for run RUN, each run starting with the next: on a virtual machine the
+# first to read after the core was read in can pay for memory its host has to hand back (one
+# binary's first reads of a 6 GiB guest, two mounts back to back: 651 then 3459 MB/s).
+turns() { for ((k = 0; k < ${#labels[@]}; k++)); do echo $(((k + $1) % ${#labels[@]})); done; }
 
 size=
 for ((run = 1; run <= runs; run++)); do
 	say "run $run of $runs"
 	# 1. Warm: the core's pages cached.
 	cat "$core" >/dev/null
-	for i in "${!labels[@]}"; do
+	for i in $(turns "$run"); do
 		mount_variant "$i"
 		size=$(stat -c %s "$mnt/guest.vmcore")
 		blocks=$(((size + 1048575) / 1048576))
 		core_warm=$(rate "$core" count="$blocks")
+		read -r user0 system0 < <(daemon_ticks)
 		first=$(rate "$mnt/guest.vmcore")
+		read -r user1 system1 < <(daemon_ticks)
 		second=$(rate "$mnt/guest.vmcore")
 		unmount
+		sample "$i.user" "$(ms_per_gib $((user1 - user0)))"
+		sample "$i.system" "$(ms_per_gib $((system1 - system0)))"
 		sample "$i.first" "$first"
 		sample "$i.second" "$second"
 		sample "$i.first_ratio" "$(ratio "$first" "$core_warm")"
@@ -86,7 +101,7 @@ for ((run = 1; run <= runs; run++)); do
 		sample core_warm "$core_warm"
 	done
 	# 2. Cold.
-	for i in "${!labels[@]}"; do
+	for i in $(turns "$run"); do
 		drop_caches
 		core_cold=$(rate "$core" count="$blocks")
 		drop_caches
@@ -101,7 +116,7 @@ for ((run = 1; run <= runs; run++)); do
 		sample "$i.cache" "$(ratio "$(((after - before) * 1024))" "$size")"
 	done
 	# 3. Random.
-	for i in "${!labels[@]}"; do
+	for i in $(turns "$run"); do
 		mount_variant "$i"
 		read -r p50 p99 < <("$work/randread" "$mnt/guest.vmcore" "$size" 20000)
 		unmount
@@ -123,6 +138,8 @@ for i in "${!labels[@]}"; do
 	l=${labels[$i]}
 	row "$l: first read, core warm" "$i.first" MB/s
 	row "$l: ratio first read / core warm" "$i.first_ratio" x
+	row "$l: first read, daemon CPU in vmcorefs" "$i.user" ms/GiB
+	row "$l: first read, daemon CPU in the kernel" "$i.system" ms/GiB
 	row "$l: second read" "$i.second" MB/s
 	row "$l: ratio second read / core warm" "$i.second_ratio" x
 	row "$l: cold read" "$i.cold" MB/s
