@@ -322,10 +322,15 @@ input_readahead-with-info() { copy_qemu_core; args=(--info --readahead=512); }
 input_vmcoreinfo-scan-zero() { copy_qemu_core; args=(--info --vmcoreinfo-scan=0); }
 input_pid-not-qemu() { a_sleeping_process; args=(--pid="$sleeper"); }
 after_pid-not-qemu() { after_sleeper; }
-# A process that has exited and is not yet reaped: its child exits, and the parent, having become
-# `sleep` by exec, never waits for it.
+# A process that has exited and is not yet reaped: the child of a parent that never waits. (A
+# shell is no such parent: it reaps a child that exits while it still runs, as on a busy machine.)
 input_pid-zombie() {
-	sh -c 'sleep 0 & echo $! >"$1"; exec sleep 120' sh "$work/zombie" &
+	python3 -c 'import os, time
+child = os.fork()
+if child == 0:
+	os._exit(0)
+print(child, flush=True)
+time.sleep(120)' >"$work/zombie" &
 	sleeper=$!
 	for ((i = 0; i < 100; i++)); do
 		[ -s "$work/zombie" ] && [ "$(awk '{ print $3 }' "/proc/$(cat "$work/zombie")/stat" 2>/dev/null)" = Z ] && break
