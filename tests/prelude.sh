@@ -7,10 +7,11 @@
 #
 # gives: $work (a new directory, removed at exit), fail MESSAGE..., manifest_value MANIFEST KEY,
 # build_id ELF, await_line FILE PATTERN PID SECONDS [OUTPUT], is_mounted DIR, track_mount DIR (DIR
-# is unmounted at exit) and mount_core VMCOREFS CORE DIR [OPTION...].
+# is unmounted at exit), track_process PID (PID is ended at exit, before the unmounts) and
+# mount_core VMCOREFS CORE DIR [OPTION...].
 
 work=$(mktemp -d)
-prelude_mounts=()
+prelude_mounts=() prelude_processes=()
 
 fail() { echo "$test_name: $*" >&2; exit 1; }
 
@@ -47,6 +48,36 @@ await_line() {
 is_mounted() { awk -v m="$1" '$2 == m { found = 1 } END { exit !found }' /proc/self/mounts; }
 
 track_mount() { prelude_mounts+=("$1"); }
+# PID's start time (in clock ticks since boot), which tells it from a later process with its pid;
+# nothing, and success, for a process already gone (a check may track one that failed at once).
+prelude_start_time() { sed -n 's/^.*) //p' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f20 || true; }
+track_process() { prelude_processes+=("$1:$(prelude_start_time "$1")"); }
+
+# Ends the tracked processes that still run: continued (a test may have stopped one), asked to
+# terminate (a daemon then unmounts), killed if still there after 10 s, and reaped (this shell's
+# children). A pid now someone else's is left alone.
+prelude_stop_processes() {
+	local entry pid ending=() running i
+	for entry in "${prelude_processes[@]}"; do
+		pid=${entry%%:*}
+		[ -n "${entry#*:}" ] && [ "$(prelude_start_time "$pid")" = "${entry#*:}" ] || continue
+		ending+=("$pid")
+		kill -CONT "$pid" 2>/dev/null || true
+		kill -TERM "$pid" 2>/dev/null || true
+	done
+	for ((i = 0; i < 100; i++)); do
+		running=0
+		for pid in "${ending[@]}"; do # a zombie has exited: it waits only to be reaped
+			grep -qs '^State:[[:space:]]*[^Z[:space:]]' "/proc/$pid/status" && running=1
+		done
+		[ $running = 1 ] || break
+		sleep 0.1
+	done
+	for pid in "${ending[@]}"; do
+		kill -KILL "$pid" 2>/dev/null || true
+		wait "$pid" 2>/dev/null || true # 2>/dev/null: no "Killed" job notice
+	done
+}
 
 mount_core() {
 	local vmcorefs=$1 core=$2 dir=$3
@@ -57,6 +88,7 @@ mount_core() {
 
 prelude_cleanup() {
 	local dir
+	prelude_stop_processes
 	for dir in "${prelude_mounts[@]}"; do
 		for _ in 1 2 3; do # a vmcorefs that stacked a mount on a busy mount point leaves two
 			is_mounted "$dir" || break

@@ -308,10 +308,10 @@ after_extract-disk-full() {
 a_sleeping_process() {
 	sleep 120 &
 	sleeper=$!
+	track_process "$sleeper"
 	named="process $sleeper"
 	core=
 }
-after_sleeper() { kill -KILL "$sleeper" 2>/dev/null || true; }
 input_pid-none() { core='' named="process 2147483647" args=(--pid=2147483647); }
 input_pid-not-a-number() { core='' args=(--pid=12ab); }
 input_freeze-without-pid() { copy_qemu_core; args=(--freeze); }
@@ -321,7 +321,6 @@ input_readahead-not-a-size() { copy_qemu_core; args=(--readahead=1M); }
 input_readahead-with-info() { copy_qemu_core; args=(--info --readahead=512); }
 input_vmcoreinfo-scan-zero() { copy_qemu_core; args=(--info --vmcoreinfo-scan=0); }
 input_pid-not-qemu() { a_sleeping_process; args=(--pid="$sleeper"); }
-after_pid-not-qemu() { after_sleeper; }
 # A process that has exited and is not yet reaped: the child of a parent that never waits. (A
 # shell is no such parent: it reaps a child that exits while it still runs, as on a busy machine.)
 input_pid-zombie() {
@@ -331,7 +330,7 @@ if child == 0:
 	os._exit(0)
 print(child, flush=True)
 time.sleep(120)' >"$work/zombie" &
-	sleeper=$!
+	track_process $!
 	for ((i = 0; i < 100; i++)); do
 		[ -s "$work/zombie" ] && [ "$(awk '{ print $3 }' "/proc/$(cat "$work/zombie")/stat" 2>/dev/null)" = Z ] && break
 		sleep 0.1
@@ -342,19 +341,19 @@ time.sleep(120)' >"$work/zombie" &
 	core=
 	args=(--pid="$zombie")
 }
-after_pid-zombie() { after_sleeper; }
 input_pid-other-user() { a_sleeping_process; args=(--pid="$sleeper"); mode_arg=--info; run=as_nobody; }
-after_pid-other-user() { after_sleeper; }
 # gdb holds the process: --freeze must not take it from gdb (nor wait), and say so.
 input_pid-freeze-traced() {
 	a_sleeping_process
 	gdb -nx -batch -p $sleeper -ex "shell touch $work/attached; sleep 60" >/dev/null 2>&1 &
 	tracer=$!
+	track_process "$tracer"
 	for ((i = 0; i < 300; i++)); do [ -e "$work/attached" ] && break; sleep 0.1; done
 	[ -e "$work/attached" ] || fail "gdb did not attach to sleep"
 	args=(--pid="$sleeper" --freeze)
 }
-after_pid-freeze-traced() { kill -KILL "$tracer"; after_sleeper; }
+# gdb first: while it holds sleep, a signal to sleep goes to gdb.
+after_pid-freeze-traced() { kill -KILL "$tracer"; }
 
 # Runs vmcorefs; afterwards (in the same mount namespace) records whether $mnt is a mount point.
 run_vmcorefs() {

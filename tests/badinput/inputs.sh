@@ -32,6 +32,7 @@ sleep_core() {
 	if [[ $pattern == *[/%\|]* ]] || ! (ulimit -c unlimited) 2>/dev/null; then
 		sleep 60 &
 		pid=$!
+		track_process $pid
 		timeout 60 gdb -nx -batch -iex 'set debuginfod enabled off' -p $pid -ex "gcore $core" \
 			>"$work/gdb.log" 2>&1 || { cat "$work/gdb.log" >&2; fail "gcore of sleep failed"; }
 		kill $pid
@@ -41,6 +42,7 @@ sleep_core() {
 	# A subshell, so that this shell prints no "Aborted (core dumped)".
 	(cd "$work" && ulimit -c unlimited && exec sleep 60) &
 	pid=$!
+	track_process $pid
 	sleep 0.2
 	kill -ABRT $pid
 	wait $pid 2>/dev/null || status=$?

@@ -8,21 +8,15 @@
 set -euo pipefail
 [ $# -eq 2 ] || { echo "usage: truncated_ram.sh VMCOREFS MANIFEST" >&2; exit 2; }
 vmcorefs=$1 manifest=$2
-fail() { echo "badinput.truncated-ram: $*" >&2; exit 1; }
-value() { sed -n "s/^$1=//p" "$manifest"; }
-[ -f "$manifest" ] || fail "no $manifest (did the harness_panic fixture run?)"
+test_name=badinput.truncated-ram
+. "$(dirname "$0")/../prelude.sh"
+value() { manifest_value "$manifest" "$1"; }
 src=$(value kernel_core) qemu=$(value qemu) vmlinux=$(value vmlinux) release=$(value release)
 [ -n "$src" ] || fail "$manifest has no kernel_core"
 
-work=$(mktemp -d)
 mnt=$work/mnt
 mkdir "$mnt"
-cleanup() {
-	! mountpoint -q "$mnt" || fusermount3 -u "$mnt"
-	rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 1' HUP INT TERM
+track_mount "$mnt"
 core=$work/kernel.core
 cp --sparse=always "$src" "$core"
 

@@ -13,41 +13,19 @@ set -euo pipefail
 case=$1 vmcorefs=$2 manifest=$3
 here=$(cd "$(dirname "$0")" && pwd)
 
-fail() { echo "debuginfo.$case: $*" >&2; exit 1; }
-# KEY's value in a key=value file
-value() { sed -n "s/^$1=//p" "$2"; }
+test_name=debuginfo.$case
+. "$here/../prelude.sh"
 
 unset DEBUGINFOD_URLS
-work=$(mktemp -d)
 export DEBUGINFOD_CACHE_PATH=$work/debuginfod-cache
 empty=$work/empty
 mkdir "$empty"
-pids=()
-cleanup() {
-	local pid
-	for pid in "${pids[@]}"; do stop "$pid"; done
-	rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 1' HUP INT TERM
-
-# Stops a process this script started: TERM, then KILL after 10 s.
-stop() {
-	kill -TERM "$1" 2>/dev/null || return 0
-	for _ in $(seq 100); do
-		kill -0 "$1" 2>/dev/null || { wait "$1" 2>/dev/null || true; return 0; }
-		sleep 0.1
-	done
-	kill -KILL "$1" 2>/dev/null || true
-	wait "$1" 2>/dev/null || true
-}
 
 load_manifest() {
-	[ -f "$manifest" ] || fail "no manifest $manifest (did the harness_panic fixture run?)"
-	qemu=$(value qemu "$manifest") reference=$(value reference "$manifest")
+	qemu=$(manifest_value "$manifest" qemu) reference=$(manifest_value "$manifest" reference)
 	cores=()
 	for key in gcore_core kernel_core; do
-		c=$(value $key "$manifest")
+		c=$(manifest_value "$manifest" $key)
 		[ -z "$c" ] || cores+=("$c")
 	done
 	[ ${#cores[@]} -gt 0 ] || fail "$manifest names no core"
@@ -57,7 +35,7 @@ load_manifest() {
 }
 v() {
 	local x
-	x=$(value "$1" "$variants")
+	x=$(manifest_value "$variants" "$1")
 	[ -n "$x" ] || fail "$variants has no $1"
 	echo "$x"
 }
@@ -127,7 +105,7 @@ start_debuginfod() {
 		debuginfod -F -p "$port" -d "$work/debuginfod-$attempt.sqlite" -t 0 -g 0 -c 1 "$dir" \
 			>"$work/debuginfod.log" 2>&1 &
 		pid=$!
-		pids+=("$pid")
+		track_process "$pid"
 		for _ in $(seq 300); do # 30 s
 			kill -0 "$pid" 2>/dev/null || break
 			ready=1
@@ -226,8 +204,8 @@ missing) # no debug info anywhere: what was looked for, where, and how to give i
 	;;
 stock-qemu) # Debian's QEMU without its dbgsym package (harness scenario panic-stock)
 	[ -f "$manifest" ] || fail "no manifest $manifest (did the harness_panic-stock fixture run?)"
-	bin=$(value qemu "$manifest") core=$(value kernel_core "$manifest")
-	[ -n "$core" ] || core=$(value gcore_core "$manifest")
+	bin=$(manifest_value "$manifest" qemu) core=$(manifest_value "$manifest" kernel_core)
+	[ -n "$core" ] || core=$(manifest_value "$manifest" gcore_core)
 	id=$(readelf -n "$bin" 2>/dev/null | sed -n 's/^[[:space:]]*Build ID: //p' | head -n 1)
 	[ -n "$id" ] || fail "$bin has no build-id"
 	version=$("$bin" --version | sed -n '1s/^QEMU emulator version //p')

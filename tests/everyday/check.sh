@@ -22,25 +22,13 @@ set -euo pipefail
 case=$1 vmcorefs=$2 manifest=$3 compressed=$4
 skip=77
 
-fail() { echo "everyday.$case: $*" >&2; exit 1; }
-# KEY's value in a key=value file
-value() { sed -n "s/^$1=//p" "$2"; }
+test_name=everyday.$case
+. "$(dirname "$0")/../prelude.sh"
 
 unset DEBUGINFOD_URLS
-work=$(mktemp -d)
 mnt=$work/mnt
 mkdir "$mnt" "$work/empty"
-pids=()
-cleanup() {
-	local pid
-	for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-	for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
-	if mounted "$mnt" || ! stat "$mnt" >/dev/null 2>&1; then fusermount3 -u "$mnt" 2>/dev/null || true; fi
-	mountpoint -q "$work/small" 2>/dev/null && umount "$work/small"
-	rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 1' HUP INT TERM
+track_mount "$mnt"
 
 now() { date +%s.%N; }
 # Whether process $1 has a file of the cache open.
@@ -53,7 +41,6 @@ writes_cache() {
 }
 cache_entries() { find "$cache" -mindepth 1 -maxdepth 1 -printf '%f\n' | sort; }
 seconds() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; }
-mounted() { awk -v m="$1" '$2 == m { found = 1 } END { exit !found }' /proc/self/mounts; }
 # Runs a command (exec: in the background, $! is the command's pid) with SIGINT, SIGTERM and
 # SIGHUP at their defaults: a shell without job control starts background commands with SIGINT
 # ignored, and so may whoever started this script. (Python ignores SIGPIPE and SIGXFSZ itself.)
@@ -85,7 +72,7 @@ need_fuse() {
 # Waits up to 30 s for MNT to be mounted while process PID lives.
 wait_mounted() {
 	for _ in $(seq 300); do
-		mounted "$1" && return 0
+		is_mounted "$1" && return 0
 		kill -0 "$2" 2>/dev/null || fail "vmcorefs ($2) exited before mounting $1"
 		sleep 0.1
 	done
@@ -104,8 +91,8 @@ wait_exit() {
 
 load_manifest() {
 	[ -f "$manifest" ] || fail "no manifest $manifest (did the harness_panic fixture run?)"
-	core=$(value kernel_core "$manifest") reference=$(value reference "$manifest")
-	qemu=$(value qemu "$manifest")
+	core=$(manifest_value "$manifest" kernel_core) reference=$(manifest_value "$manifest" reference)
+	qemu=$(manifest_value "$manifest" qemu)
 	[ -f "$core" ] || fail "the manifest names no kernel core"
 }
 
@@ -158,7 +145,7 @@ compressed_format() {
 	run --cache-dir="$cache" "$input" "$mnt"
 	t1=$(now)
 	[ "$status" -eq 0 ] || fail "mounting $input failed: $(cat "$work/err")"
-	mounted "$mnt" || fail "$input: vmcorefs returned but $mnt is not mounted"
+	is_mounted "$mnt" || fail "$input: vmcorefs returned but $mnt is not mounted"
 	entry=$(ls "$cache"/*.core)
 	[ "$(cache_entries | wc -l)" -eq 1 ] || fail "more than one file in the cache: $(cache_entries)"
 	cmp "$mnt/guest.vmcore" "$work/plain.vmcore" || fail "$input: guest.vmcore differs from the plain core's"
@@ -206,7 +193,7 @@ bad_compressed() {
 		if [ -c /dev/fuse ]; then
 			run --cache-dir="$cache" "$bad" "$mnt"
 			one_line 1 "^vmcorefs: $bad: " "corrupt $format, mounting"
-			mounted "$mnt" && fail "a corrupt $format core was mounted"
+			is_mounted "$mnt" && fail "a corrupt $format core was mounted"
 		fi
 	done
 	head -c 1048576 "$core" | gzip -c >"$work/core.gz"
@@ -226,7 +213,7 @@ interrupted() {
 	for signal in INT TERM; do
 		with_default_signals "$vmcorefs" --cache-dir="$cache" --info "$input" >/dev/null 2>"$work/err" &
 		pid=$!
-		pids+=("$pid")
+		track_process "$pid"
 		# Decompressing: the file being written in the cache is open (its signal handlers are
 		# in place by then).
 		for _ in $(seq 300); do # 30 s
@@ -255,6 +242,7 @@ disk_full() {
 	mkdir "$small"
 	mount -t tmpfs -o size=32m vmcorefs-test "$small" 2>/dev/null ||
 		{ echo "everyday.$case: skipped: cannot mount a small tmpfs (not root?)"; exit $skip; }
+	track_mount "$small"
 	input=$(compressed_core zstd)
 	run --cache-dir="$small/cores" --info "$input"
 	one_line 1 "^vmcorefs: $input: cannot write the decompressed core to $small/cores/.*: No space left on device$" "disk full"
@@ -269,20 +257,20 @@ signals() {
 	for signal in TERM INT HUP; do
 		with_default_signals "$vmcorefs" -f "$core" "$mnt" 2>"$work/err" &
 		pid=$!
-		pids+=("$pid")
+		track_process "$pid"
 		wait_mounted "$mnt" "$pid"
 		kill -"$signal" "$pid"
 		wait_exit "$pid"
 		[ "$exit_status" -eq 0 ] || fail "vmcorefs -f: exit $exit_status after SIG$signal: $(cat "$work/err")"
-		mounted "$mnt" && fail "vmcorefs -f left $mnt mounted after SIG$signal"
+		is_mounted "$mnt" && fail "vmcorefs -f left $mnt mounted after SIG$signal"
 		echo "ok: SIG$signal: vmcorefs -f unmounted $mnt and exited 0"
 	done
 	run "$core" "$mnt"
 	[ "$status" -eq 0 ] || fail "mounting failed: $(cat "$work/err")"
 	pid=$(pgrep -f -- "$mnt\$") || fail "no daemon serving $mnt"
 	kill -TERM "$pid"
-	for _ in $(seq 100); do mounted "$mnt" || break; sleep 0.1; done
-	mounted "$mnt" && fail "the daemon left $mnt mounted after SIGTERM"
+	for _ in $(seq 100); do is_mounted "$mnt" || break; sleep 0.1; done
+	is_mounted "$mnt" && fail "the daemon left $mnt mounted after SIGTERM"
 	echo "ok: SIGTERM: the daemon ($pid) unmounted $mnt"
 }
 
@@ -292,7 +280,7 @@ stale_mount() {
 	load_manifest
 	"$vmcorefs" -f "$core" "$mnt" 2>"$work/err" &
 	pid=$!
-	pids+=("$pid")
+	track_process "$pid"
 	wait_mounted "$mnt" "$pid"
 	kill -KILL "$pid"
 	wait "$pid" 2>/dev/null || true
@@ -301,7 +289,7 @@ stale_mount() {
 	one_line 1 "^vmcorefs: $mnt: .*Transport endpoint is not connected.*; clear it with: fusermount3 -u $mnt$" "stale mount"
 	fix=$(sed -n 's/.*clear it with: //p' "$work/err")
 	$fix || fail "'$fix' failed"
-	mounted "$mnt" && fail "'$fix' left $mnt mounted"
+	is_mounted "$mnt" && fail "'$fix' left $mnt mounted"
 	run "$core" "$mnt"
 	[ "$status" -eq 0 ] || fail "mounting after '$fix' failed: $(cat "$work/err")"
 	fusermount3 -u "$mnt"
@@ -321,13 +309,14 @@ make_moved_core() {
 		-L /usr/share/seabios -pidfile "$work/qemu.pid" \
 		-qmp "unix:$work/qmp.sock,server=on,wait=off"; exit $?) </dev/null >"$work/qemu.log" 2>&1 &
 	shell=$!
-	pids+=("$shell")
+	track_process "$shell"
 	for _ in $(seq 300); do # 30 s
 		[ -S "$work/qmp.sock" ] && [ -s "$work/qemu.pid" ] && break
 		kill -0 "$shell" 2>/dev/null || fail "QEMU exited early: $(cat "$work/qemu.log")"
 		sleep 0.1
 	done
 	pid=$(cat "$work/qemu.pid")
+	track_process "$pid" # the subshell's child: the subshell would die of TERM and leave it
 	sleep 3 # the firmware runs
 	# A core_pattern that is a plain file name writes into QEMU's cwd; anything else (a pipe to
 	# systemd-coredump, a directory, %-specifiers) is not ours to read: use gdb's gcore then.
@@ -403,7 +392,7 @@ moved_binary() {
 	port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 	debuginfod -F -p "$port" -d "$work/debuginfod.sqlite" -t 0 -g 0 -c 1 "$work/served" >"$work/debuginfod.log" 2>&1 &
 	dpid=$!
-	pids+=("$dpid")
+	track_process "$dpid"
 	ready=
 	for _ in $(seq 600); do # 60 s
 		kill -0 "$dpid" 2>/dev/null || fail "debuginfod exited: $(cat "$work/debuginfod.log")"

@@ -54,6 +54,7 @@ start_guest() { # NAME KERNEL-ARGUMENTS
 		-serial "file:$work/$guest.serial" -qmp "unix:$work/$guest.qmp,server=on,wait=off" \
 		</dev/null >"$work/$guest.out" 2>&1 &
 	pid=$!
+	track_process $pid
 }
 # QMP commands to $guest; a QEMU that does not answer in SECONDS fails them.
 qmp_within() { # SECONDS COMMAND...
@@ -62,13 +63,6 @@ qmp_within() { # SECONDS COMMAND...
 qmp() { qmp_within 60 "$@"; }
 
 start_guest busy vmcorefs.busy=1
-cleanup() {
-	kill -CONT $pid 2>/dev/null || true
-	kill -KILL $pid 2>/dev/null || true
-	wait $pid 2>/dev/null || true # 2>/dev/null: no "Killed" job notice
-	prelude_cleanup
-}
-trap cleanup EXIT
 
 ready=$(await_line "$work/busy.serial" '^VMCOREFS-READY ' $pid 300 "$work/busy.out")
 say "guest ready after $ready s"
@@ -179,6 +173,7 @@ for ending in unmount kill; do
 done
 gdb -nx -batch -p $pid -ex "shell touch $work/gdb-attached; sleep 60" >/dev/null 2>&1 &
 gdb=$!
+track_process $gdb
 for ((i = 0; i < 300; i++)); do [ -e "$work/gdb-attached" ] && break; sleep 0.1; done
 [ -e "$work/gdb-attached" ] || fail "frozen: gdb did not attach"
 if "$vmcorefs" --pid=$pid --freeze --info >"$work/traced.out" 2>"$work/traced.err"; then
@@ -195,6 +190,7 @@ say "frozen, under gdb: $(cat "$work/traced.err")"
 # gone: the process exits under the mount.
 "$vmcorefs" -f --pid=$pid "$mnt" 2>"$work/gone.err" &
 daemon=$!
+track_process $daemon
 for ((i = 0; ; i++)); do
 	mountpoint -q "$mnt" && break
 	[ $i -lt 100 ] || { cat "$work/gone.err"; fail "gone: no mount after 10 s"; }
@@ -220,6 +216,7 @@ say "gone: reads fail with EIO; the daemon said: $(grep 'has exited' "$work/gone
 	-display none -qmp "unix:$work/qmp-exiting.sock,server=on,wait=off" \
 	</dev/null >"$work/qemu-exiting.log" 2>&1 &
 pid=$!
+track_process $pid
 disown $pid # killed on purpose: no job notice
 # QMP answers once the machine is made: before that, vmcorefs would find no guest in it yet.
 for ((i = 0; ; i++)); do

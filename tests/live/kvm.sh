@@ -24,12 +24,7 @@ cpus=2
 	-chardev "file,id=fw,path=$work/firmware.log" -device isa-debugcon,iobase=0x402,chardev=fw \
 	-qmp "unix:$work/qmp.sock,server=on,wait=off" </dev/null >"$work/qemu.log" 2>&1 &
 pid=$!
-cleanup() {
-	kill -KILL $pid 2>/dev/null || true
-	wait $pid 2>/dev/null || true # 2>/dev/null: no "Killed" job notice
-	prelude_cleanup
-}
-trap cleanup EXIT
+track_process $pid
 qmp() { timeout 60 /usr/bin/python3 "$harness/qmp.py" "$work/qmp.sock" "$@"; }
 # SeaBIOS's last line before it retries every 60 s: from here on it does nothing new.
 await_line "$work/firmware.log" '^No bootable device' $pid 300 "$work/qemu.log" >/dev/null

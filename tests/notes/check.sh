@@ -13,23 +13,18 @@ here=$(cd "$(dirname "$0")" && pwd)
 case $check in stale | machine | readelf | accel | blocks)
 	[ -e /dev/kvm ] || { echo "check $check: SKIP: no /dev/kvm on this machine, so no kvm scenario"; exit 77; } ;;
 esac
-[ -f "$manifest" ] || { echo "check $check: no manifest $manifest (did the harness fixture run?)" >&2; exit 1; }
-value() { sed -n "s/^$1=//p" "$manifest"; }
+test_name="check $check"
+. "$here/../prelude.sh"
+value() { manifest_value "$manifest" "$1"; }
 core=$(value "$key") scenario=$(value scenario) cpus=$(value cpus)
-[ -n "$core" ] || { echo "check $check: $manifest has no $key" >&2; exit 1; }
+[ -n "$core" ] || fail "$manifest has no $key"
+test_name="check $check ($scenario, $key)"
 
-work=$(mktemp -d)
 mnt=$work/mnt
 mkdir "$mnt"
-cleanup() {
-	! mountpoint -q "$mnt" || fusermount3 -u "$mnt"
-	rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 1' HUP INT TERM
-fail() { echo "check $check ($scenario, $key): $*" >&2; exit 1; }
+track_mount "$mnt"
 # The mount's stderr is kept: the warnings it prints are part of what is checked.
-mount_core() {
+mount_guest() {
 	"$vmcorefs" "$core" "$mnt" 2>"$work/mount.err" || { cat "$work/mount.err"; fail "vmcorefs could not mount $core"; }
 	cat "$work/mount.err"
 }
@@ -48,7 +43,7 @@ check_found() {
 	[ "$(value target)" != x86_64 ] || route=", where the guest kernel's vmcoreinfo_note points"
 	said="VMCOREINFO found in guest RAM at 0x[0-9a-f]+$route \(QEMU ran without -device vmcoreinfo\)"
 	"$vmcorefs" --info "$core" >"$work/info.out" 2>&1 || { cat "$work/info.out"; fail "--info failed"; }
-	mount_core
+	mount_guest
 	json_warnings "$mnt/info.json" >"$work/json.out"
 	for view in info.out mount.err json.out; do
 		must_say "$work/$view" "$said" "$view"
@@ -66,7 +61,7 @@ check_found() {
 check_notes() {
 	local reference vmlinux text offset symbol linked built
 	reference=$(value reference) vmlinux=$(value vmlinux)
-	mount_core
+	mount_guest
 	"$here/elf_notes.py" list "$reference" >"$work/ref"
 	"$here/elf_notes.py" list "$mnt/guest.vmcore" >"$work/ours"
 	cat "$work/ours"
@@ -93,7 +88,7 @@ crash_session() {
 # crash opens guest.vmcore with nothing but vmlinux (no --kaslr): KASLR comes from the found
 # VMCOREINFO. What crash makes of QEMU's own note-less dump is printed for the record only.
 check_crash() {
-	mount_core
+	mount_guest
 	crash_session "$mnt/guest.vmcore" >"$work/ours" || { cat "$work/ours"; fail "crash failed on guest.vmcore"; }
 	cat "$work/ours"
 	must_say "$work/ours" "^ *RELEASE: $(value release)\$" "crash's sys"
@@ -111,7 +106,7 @@ check_drgn() {
 	else
 		echo "for the record, drgn on QEMU's reference: $(tail -n 1 "$work/ref")"
 	fi
-	mount_core
+	mount_guest
 	/usr/bin/python3 "$here/../qemu/drgn_check.py" "$mnt/guest.vmcore" "$(value vmlinux)" panic >"$work/ours" 2>&1 ||
 		{ cat "$work/ours"; fail "drgn failed on guest.vmcore"; }
 	cat "$work/ours"
@@ -121,7 +116,7 @@ check_drgn() {
 # Every vCPU is reported stale, in the mount's stderr, MNT/info, MNT/info.json and --info.
 check_stale() {
 	"$vmcorefs" --info "$core" >"$work/info.out" 2>&1 || { cat "$work/info.out"; fail "--info failed"; }
-	mount_core
+	mount_guest
 	json_warnings "$mnt/info.json" >"$work/json.out"
 	cp "$mnt/info" "$work/info"
 	for ((i = 0; i < cpus; i++)); do
@@ -134,7 +129,7 @@ check_stale() {
 # No register notes at all (stale ones would mislead crash), yet still an x86_64 ELF64 vmcore:
 # the first vCPU's stale hflags must not turn it into EM_386.
 check_machine() {
-	mount_core
+	mount_guest
 	"$here/elf_notes.py" list "$mnt/guest.vmcore" >"$work/ours"
 	cat "$work/ours"
 	[ "$(head -n 1 "$work/ours")" = "machine 62" ] || fail "e_machine is not EM_X86_64 (62)"
@@ -147,7 +142,7 @@ check_machine() {
 # With no register notes and no VMCOREINFO the notes may be empty; both readelfs must still list
 # them without error (binutils' readelf -n exits 1, silently, on a zero-length PT_NOTE).
 check_readelf() {
-	mount_core
+	mount_guest
 	readelf -lW "$mnt/guest.vmcore" | grep -E '^ +NOTE ' || fail "no PT_NOTE"
 	eu-readelf -n "$mnt/guest.vmcore" >"$work/out" 2>"$work/err" && [ ! -s "$work/err" ] ||
 		{ cat "$work/err"; fail "eu-readelf -n failed or warned"; }
@@ -159,7 +154,7 @@ check_readelf() {
 check_accel() {
 	"$vmcorefs" --info "$core" >"$work/info.out" 2>/dev/null || fail "--info failed"
 	must_say "$work/info.out" '^accelerator: kvm$' "--info"
-	mount_core
+	mount_guest
 	[ "$(/usr/bin/python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["accelerator"])' "$mnt/info.json")" = kvm ] ||
 		fail "info.json's accelerator is not kvm"
 }
@@ -167,7 +162,7 @@ check_accel() {
 # 512 MiB of RAM below 4 GiB and SeaBIOS's 256 KiB at the top of 4 GiB, and nothing else
 # (-nodefaults: no VGA RAM); the BIOS block holds exactly the firmware file QEMU loaded.
 check_blocks() {
-	mount_core
+	mount_guest
 	ls "$mnt/blocks" >"$work/blocks"
 	diff <(printf '%s\n' 0000000000000000-0000000020000000 00000000fffc0000-0000000100000000) "$work/blocks" ||
 		fail "blocks/ is not RAM + BIOS"

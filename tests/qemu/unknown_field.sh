@@ -9,12 +9,11 @@
 set -euo pipefail
 [ $# -eq 3 ] || { echo "usage: unknown_field.sh VMCOREFS MANIFEST CORE_KEY" >&2; exit 2; }
 vmcorefs=$1 manifest=$2 key=$3
-value() { sed -n "s/^$1=//p" "$manifest"; }
-[ -f "$manifest" ] || { echo "unknown_field: no manifest $manifest" >&2; exit 1; }
+test_name=unknown_field
+. "$(dirname "$0")/../prelude.sh"
+value() { manifest_value "$manifest" "$1"; }
 core=$(value "$key") qemu=$(value qemu)
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-fail() { echo "unknown_field ($(value name), $key): $*" >&2; exit 1; }
+test_name="unknown_field ($(value name), $key)"
 
 cp "$qemu" "$work/qemu"
 # Every "cpu_index\0" in .debug_str (names may share a tail, e.g. "new_cpu_index").
