@@ -63,13 +63,15 @@ mount_variant() {
 	# shellcheck disable=SC2086 # the variant's options, one per word
 	"${binaries[$1]}" ${options[$1]} "$core" "$mnt"
 }
+# The daemon serving the mount, by its arguments.
+daemon() { pgrep -f -- " $core $mnt\$"; }
 # The daemon's user and system CPU time so far, in clock ticks.
-daemon_ticks() { awk '{ print $14, $15 }' "/proc/$(pgrep -f -- " $core $mnt\$")/stat"; }
+daemon_ticks() { awk '{ print $14, $15 }' "/proc/$(daemon)/stat"; }
 # Milliseconds per GiB of guest.vmcore for TICKS.
 ms_per_gib() { awk -v t="$1" -v hz="$(getconf CLK_TCK)" -v n="$size" 'BEGIN { printf "%.1f\n", t * 1000 / hz / (n / 2^30) }'; }
 unmount() {
 	fusermount3 -u "$mnt"
-	while pgrep -f -- " $core $mnt\$" >/dev/null; do sleep 0.1; done
+	while daemon >/dev/null; do sleep 0.1; done
 }
 
 # The binaries' indices for run RUN, each run starting with the next: on a virtual machine the

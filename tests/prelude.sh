@@ -6,6 +6,7 @@
 #   test_name=NAME; . "$(dirname "$0")/../prelude.sh"
 #
 # gives: $work (a new directory, removed at exit), fail MESSAGE..., manifest_value MANIFEST KEY,
+# value KEY (of the script's own $manifest),
 # build_id ELF, await_line FILE PATTERN PID SECONDS [OUTPUT], is_mounted DIR, track_mount DIR (DIR
 # is unmounted at exit), track_process PID (PID is ended at exit, before the unmounts) and
 # mount_core VMCOREFS CORE DIR [OPTION...].
@@ -20,6 +21,8 @@ manifest_value() {
 	[ -f "$1" ] || fail "no manifest $1 (did the harness fixture run?)"
 	sed -n "s/^$2=//p" "$1"
 }
+# KEY's value in the manifest of the scenario the script checks, $manifest.
+value() { manifest_value "$manifest" "$1"; }
 
 # The GNU build-id of an ELF file, in hex (empty when it has none).
 build_id() { readelf -n "$1" | sed -n 's/^[[:space:]]*Build ID: //p' | head -n 1; }

@@ -10,7 +10,6 @@ set -euo pipefail
 vmcorefs=$1 manifest=$2
 test_name=badinput.truncated-ram
 . "$(dirname "$0")/../prelude.sh"
-value() { manifest_value "$manifest" "$1"; }
 src=$(value kernel_core) qemu=$(value qemu) vmlinux=$(value vmlinux) release=$(value release)
 [ -n "$src" ] || fail "$manifest has no kernel_core"
 

@@ -15,7 +15,6 @@ case $check in stale | machine | readelf | accel | blocks)
 esac
 test_name="check $check"
 . "$here/../prelude.sh"
-value() { manifest_value "$manifest" "$1"; }
 core=$(value "$key") scenario=$(value scenario) cpus=$(value cpus)
 [ -n "$core" ] || fail "$manifest has no $key"
 test_name="check $check ($scenario, $key)"

@@ -11,7 +11,6 @@ here=$(cd "$(dirname "$0")" && pwd)
 
 test_name="check $check"
 . "$here/../prelude.sh"
-value() { manifest_value "$manifest" "$1"; }
 core=$(value "$key") reference=$(value reference) vmlinux=$(value vmlinux) scenario=$(value scenario)
 test_name="check $check ($scenario, $key)"
 [ -n "$core" ] || fail "$manifest has no $key"

@@ -11,7 +11,6 @@ set -euo pipefail
 vmcorefs=$1 manifest=$2 key=$3
 test_name=unknown_field
 . "$(dirname "$0")/../prelude.sh"
-value() { manifest_value "$manifest" "$1"; }
 core=$(value "$key") qemu=$(value qemu)
 test_name="unknown_field ($(value name), $key)"
 
